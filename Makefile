@@ -1,0 +1,50 @@
+# Red Map — the two commands a new machine needs:
+#   make run    set up a virtual environment and start the app on the demo district
+#   make test   set up everything the tests need (incl. Debian's chromium) and run them
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+
+.PHONY: run test lint demo validate docs browser clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.runtime: requirements.txt | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements-dev.txt $(VENV)/.runtime
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+run: $(VENV)/.runtime
+	$(BIN)/python app.py
+
+# Browser tests drive Debian's chromium (never a downloaded browser).
+browser:
+	@if ! command -v chromium >/dev/null 2>&1; then \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	fi
+
+test: $(VENV)/.dev browser
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest
+
+lint: $(VENV)/.dev
+	$(BIN)/ruff check .
+
+demo: $(VENV)/.runtime
+	$(BIN)/python -m geodata demo --out var/demo.gpkg
+
+validate: $(VENV)/.runtime
+	$(BIN)/python -m geodata validate $${REDMAP_DATA:-var/demo.gpkg}
+
+docs: $(VENV)/.dev
+	$(BIN)/python -m geodata docs > geodata/README.md
+
+clean:
+	rm -rf var/demo.gpkg .pytest_cache

@@ -1,0 +1,22 @@
+"""Red Map entry point: ``python app.py`` serves it, ``gunicorn app:server`` too."""
+
+import logging
+import sys
+
+from geodata.validate import DataError
+
+from dashboard import create_app
+from dashboard.settings import Settings, SettingsError
+
+logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+
+try:
+    settings = Settings.from_env()
+    server = create_app(settings)
+except (SettingsError, DataError) as error:
+    # Refuse to start on bad settings or data, with every problem listed.
+    sys.exit(f"Red Map cannot start:\n{error}")
+
+if __name__ == "__main__":
+    print(f"Red Map: http://{settings.host}:{settings.port}/  (staff: /staff/, wall: /wall/)")
+    server.run(host=settings.host, port=settings.port, debug=False, threaded=True)

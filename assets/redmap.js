@@ -1,0 +1,104 @@
+/* Red Map map functions, reached from Python as {"variable": "redmap.<name>"}.
+ *
+ * Popup and tooltip text arrives already HTML-escaped from the server
+ * (layers/base.py); nothing here builds markup from raw feature values.
+ */
+(function () {
+  "use strict";
+
+  function hideoutOf(context) {
+    if (!context) { return {}; }
+    return context.hideout || (context.props && context.props.hideout) || {};
+  }
+
+  var ROAD_WIDTH = {arterial: 4, bridge: 4, secondary: 2.6, local: 1.4, path: 1};
+  var ROAD_COLOR = {arterial: "#f4c97a", bridge: "#f4c97a", secondary: "#ffffff", local: "#ffffff", path: "#ddd6cc"};
+
+  function style(feature, context) {
+    var h = hideoutOf(context);
+    var s = Object.assign({className: "rm-f rm-f-" + h.layer}, h.style || {});
+    if (h.layer === "roads") {
+      var cls = feature.properties.road_class;
+      s.color = ROAD_COLOR[cls] || s.color;
+      s.weight = ROAD_WIDTH[cls] || s.weight;
+      s.opacity = 1;
+      s.lineCap = "round";
+    }
+    var colors = h.choropleth && h.choropleth.colors;
+    if (colors && colors[feature.properties.id] !== undefined) {
+      s.fillColor = colors[feature.properties.id];
+      s.fill = true;
+      s.fillOpacity = h.choropleth.opacity === undefined ? 0.75 : h.choropleth.opacity;
+    }
+    if (h.selected && h.selected === feature.properties.id) {
+      s.weight = (s.weight || 1) * 2.5;
+      s.color = h.selectedColor || "#ffd54f";
+      s.dashArray = null;
+    }
+    return s;
+  }
+
+  function pointToLayer(feature, latlng, context) {
+    var h = hideoutOf(context);
+    // The class lets tests and stylesheets find a layer's features.
+    return L.circleMarker(latlng, Object.assign({className: "rm-f rm-f-" + h.layer}, h.style || {}));
+  }
+
+  function clusterToLayer(feature, latlng, index, context) {
+    var h = hideoutOf(context);
+    var n = feature.properties.point_count;
+    var size = n < 10 ? 28 : n < 100 ? 34 : 42;
+    var color = (h.style && h.style.fillColor) || "#c8102e";
+    var icon = L.divIcon({
+      html: "<div style=\"background:" + color + "\"><span>" + String(n) + "</span></div>",
+      className: "rm-cluster",
+      iconSize: L.point(size, size)
+    });
+    return L.marker(latlng, {icon: icon});
+  }
+
+  function onEachFeature(feature, layer, context) {
+    var h = hideoutOf(context);
+    var p = feature.properties || {};
+    if (p.cluster) { return; }
+    if (h.layer === "streets" && p._label) {
+      layer.bindTooltip(p._label, {permanent: true, direction: "center", className: "rm-street-label"});
+    } else if (p._label && h.kind !== "basemap") {
+      layer.bindTooltip(p._label, {direction: "top", className: "rm-tooltip"});
+    }
+    if (p._popup) {
+      layer.bindPopup(p._popup, {maxWidth: 320, className: "rm-popup-wrap"});
+    }
+  }
+
+  /* hideout.filters: {field: value | [values] | null}. A feature passes when, for
+   * every field, its value (or any of its list values) is among the wanted ones. */
+  function filter(feature, context) {
+    var h = hideoutOf(context);
+    var filters = h.filters || {};
+    var p = feature.properties || {};
+    for (var key in filters) {
+      if (!Object.prototype.hasOwnProperty.call(filters, key)) { continue; }
+      var wanted = filters[key];
+      if (wanted === null || wanted === undefined || wanted === "" ||
+          (Array.isArray(wanted) && wanted.length === 0)) { continue; }
+      if (!(key in p)) { continue; }
+      var wantedList = Array.isArray(wanted) ? wanted : [wanted];
+      var have = Array.isArray(p[key]) ? p[key] : [p[key]];
+      var hit = false;
+      for (var i = 0; i < have.length && !hit; i++) {
+        hit = wantedList.indexOf(have[i]) !== -1;
+      }
+      if (!hit) { return false; }
+    }
+    return true;
+  }
+
+  window.redmap = Object.assign({}, window.redmap, {
+    style: style,
+    pointToLayer: pointToLayer,
+    clusterToLayer: clusterToLayer,
+    onEachFeature: onEachFeature,
+    filter: filter
+  });
+})();

@@ -1,0 +1,81 @@
+"""Red Map web app: one Flask server carrying three Dash apps (public, staff, wall).
+
+``create_app`` is the only way to build it, so that tests can start an app on their
+own data file and settings.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from flask import Flask
+from flask_compress import Compress
+
+from .settings import Settings
+
+log = logging.getLogger("redmap")
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    """Build the Red Map WSGI app.
+
+    Parameters
+    ----------
+    settings
+        Deployment settings; read from the ``REDMAP_*`` environment when None.
+
+    Returns
+    -------
+    Flask
+        The server. ``server.extensions["redmap"]`` holds the shared
+        :class:`~dashboard.context.AppContext` and the three Dash apps.
+
+    Raises
+    ------
+    geodata.validate.DataError
+        When the data file breaks the schema; the message lists every problem.
+    """
+    import geodata  # noqa: F401  (sets GDAL_SKIP before GDAL reads any file)
+    from geodata.dataset import open_dataset
+
+    from .context import AppContext
+    from .pages import common, public, staff, wall
+    from .payloads import build_layer_payloads
+    from .routes import register_routes
+
+    started = time.perf_counter()
+    settings = settings or Settings.from_env()
+    if settings.uses_demo_data and not settings.data.exists():
+        from geodata.demo import write_demo
+
+        log.warning("no data file yet: building the demo district at %s", settings.data)
+        write_demo(settings.data)
+    dataset = open_dataset(settings.data)
+    ctx = AppContext(settings=settings, dataset=dataset, layer_payloads=build_layer_payloads(dataset))
+
+    server = Flask("redmap")
+    server.config.update(
+        SECRET_KEY=settings.secret_key,
+        COMPRESS_ALGORITHM=["gzip"],
+        COMPRESS_MIMETYPES=[
+            "text/html",
+            "text/css",
+            "application/json",
+            "application/javascript",
+            "text/javascript",
+            "image/svg+xml",
+        ],
+        MAX_CONTENT_LENGTH=16 * 1024 * 1024,
+    )
+    Compress(server)
+    server.after_request(common.remember_lang)
+    register_routes(server, ctx)
+    apps = {
+        "public": public.create(server, ctx),
+        "staff": staff.create(server, ctx),
+        "wall": wall.create(server, ctx),
+    }
+    server.extensions["redmap"] = {"context": ctx, "apps": apps}
+    log.info("Red Map ready on %s in %.2f s", dataset.path, time.perf_counter() - started)
+    return server

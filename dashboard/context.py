@@ -1,0 +1,37 @@
+"""What every page and route of one running app shares, read-only."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from geodata.dataset import Dataset
+
+from .payloads import Payload, PayloadKey
+from .settings import Settings
+
+FACE_PREFIX: Mapping[str, str] = {"public": "/", "staff": "/staff/", "wall": "/wall/"}
+"""URL prefix of each face's Dash app. Internal faces live under their own prefix so
+that nothing of theirs is reachable through the public app's endpoints."""
+
+LAYER_ROUTE: Mapping[str, str] = {
+    "public": "/api/v1/layers/",
+    "staff": "/staff/data/layers/",
+    "wall": "/wall/data/layers/",
+}
+
+
+@dataclass(frozen=True)
+class AppContext:
+    """Settings, data and prepared payloads of one app instance (never mutated)."""
+
+    settings: Settings
+    dataset: Dataset
+    layer_payloads: Mapping[PayloadKey, Payload]
+
+    def layer_url(self, face: str, layer_id: str, lang: str) -> str:
+        """URL of a layer's GeoJSON for ``face``; the data version busts caches on new data."""
+        return f"{LAYER_ROUTE[face]}{layer_id}.geojson?lang={lang}&v={self.dataset.version}"
+
+    def layer_count(self, face: str, layer_id: str) -> int:
+        return self.layer_payloads[(face, layer_id, "zh")].count  # type: ignore[index]

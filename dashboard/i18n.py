@@ -1,0 +1,49 @@
+"""Interface text in Chinese (default) and English.
+
+Layer and field labels come from the schema; this holds only page text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+LANGS = ("zh", "en")
+
+TEXT: Mapping[str, tuple[str, str]] = {
+    "app_name": ("红色地图", "Red Map"),
+    "district": ("秦都区", "Qindu District"),
+    "public_title": ("心心秦家 · 身边的党群服务", "Xinxin Qinjia · service points near you"),
+    "staff_title": ("红色地图 · 工作台", "Red Map · staff workspace"),
+    "wall_title": (
+        "秦都区“红色地图”党建引领基层治理指挥大屏",
+        "Qindu Red Map · party-building and community governance",
+    ),
+    "schematic": ("边界示意，非法定界线", "Boundaries are schematic, not legal"),
+    "demo_data": ("演示数据", "Demo data"),
+    "need_label": ("我需要", "I need"),
+    "all_services": ("全部服务", "All services"),
+    "points_shown": ("个服务点", "service points"),
+    "tap_hint": (
+        "点选地图上的服务点查看地址、开放时间和电话。",
+        "Tap a point on the map for its address, hours and phone.",
+    ),
+    "layers": ("图层", "Layers"),
+    "features": ("个", "features"),
+    "street_filter": ("街道", "Street"),
+    "all_streets": ("全部街道", "All streets"),
+    "lang_switch": ("English", "中文"),
+    "updated": ("数据更新", "Data updated"),
+    "source_note": ("图层来源：本区数据库", "Layers: the district's own data"),
+    "kpi_panel": ("核心指标", "Key figures"),
+    "street_panel": ("街道服务量", "Service volume by street"),
+}
+
+
+def t(key: str, lang: str = "zh") -> str:
+    """The text for ``key`` in ``lang`` (Chinese when the language is unknown)."""
+    zh, en = TEXT[key]
+    return en if lang == "en" else zh
+
+
+def pick_lang(requested: str | None, default: str = "zh") -> str:
+    return requested if requested in LANGS else default

@@ -1,0 +1,124 @@
+"""The district map shared by the three faces: an offline basemap plus registry layers.
+
+With no ``REDMAP_TILE_URL`` the basemap is drawn from the district's own layers
+(outline, river, roads, street boundaries), so the map reads well on an isolated
+intranet and nothing is requested from outside.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash_leaflet as dl
+
+from geodata.schema import SCHEMATIC_NOTE_EN, SCHEMATIC_NOTE_ZH
+from layers import REGISTRY, LayerSpec
+
+from .context import AppContext
+from .i18n import t
+
+
+def js(name: str) -> dict[str, str]:
+    """Reference to a function in ``assets/redmap.js`` (``window.redmap``)."""
+    return {"variable": f"redmap.{name}"}
+
+
+def layer_id(face: str, layer: str) -> dict[str, str]:
+    """Pattern-matching id of a map layer, so callbacks can address all of them."""
+    return {"type": "map-layer", "face": face, "layer": layer}
+
+
+def district_bounds(ctx: AppContext) -> list[list[float]]:
+    minx, miny, maxx, maxy = ctx.dataset["district"].total_bounds
+    return [[float(miny), float(minx)], [float(maxy), float(maxx)]]
+
+
+def geojson_layer(
+    ctx: AppContext,
+    spec: LayerSpec,
+    face: str,
+    lang: str,
+    hideout: dict[str, Any] | None = None,
+) -> dl.GeoJSON:
+    """One registry layer, loaded by URL (cached by the browser) and styled in JS."""
+    props: dict[str, Any] = {}
+    if spec.id == "district":
+        source = ctx.dataset.meta.get("outline_source", "")
+        note = SCHEMATIC_NOTE_ZH if lang == "zh" else SCHEMATIC_NOTE_EN
+        props["attribution"] = f"{note}{' · ' + source if source else ''}"
+    if spec.kind == "point":
+        props["pointToLayer"] = js("pointToLayer")
+    if spec.cluster:
+        props.update(
+            cluster=True,
+            clusterToLayer=js("clusterToLayer"),
+            superClusterOptions={"radius": 60, "maxZoom": 15},
+        )
+    return dl.GeoJSON(
+        id=layer_id(face, spec.id),
+        url=ctx.layer_url(face, spec.id, lang),
+        style=js("style"),
+        onEachFeature=js("onEachFeature"),
+        filter=js("filter"),
+        hideout={
+            "layer": spec.id,
+            "kind": spec.kind,
+            "style": spec.style(),
+            "filters": {},
+            **(hideout or {}),
+        },
+        interactive=spec.kind != "basemap",
+        bubblingMouseEvents=spec.kind == "basemap",
+        **props,
+    )
+
+
+def district_map(
+    ctx: AppContext,
+    face: str,
+    lang: str,
+    map_id: str,
+    layer_ids: list[str],
+    overlay_id: str | None = None,
+    hideouts: dict[str, dict[str, Any]] | None = None,
+    **map_props: Any,
+) -> dl.Map:
+    """A map of the district with the basemap and ``layer_ids`` drawn for ``face``.
+
+    Parameters
+    ----------
+    overlay_id
+        When given, the non-basemap layers sit in a ``dl.LayerGroup`` with this id
+        so that a callback can swap them (our own layer panel, not LayersControl).
+    hideouts
+        Extra hideout entries per layer id (filters, choropleth colours).
+    """
+    hideouts = hideouts or {}
+    basemap = [REGISTRY[i] for i in layer_ids if REGISTRY[i].kind == "basemap"]
+    overlays = [REGISTRY[i] for i in layer_ids if REGISTRY[i].kind != "basemap"]
+    children: list[Any] = []
+    if ctx.settings.tile_url:
+        children.append(dl.TileLayer(url=ctx.settings.tile_url, attribution=ctx.settings.tile_attribution))
+    children += [geojson_layer(ctx, spec, face, lang, hideouts.get(spec.id)) for spec in basemap]
+    overlay_layers = [geojson_layer(ctx, spec, face, lang, hideouts.get(spec.id)) for spec in overlays]
+    children.append(
+        dl.LayerGroup(overlay_layers, id=overlay_id) if overlay_id else dl.LayerGroup(overlay_layers)
+    )
+    children.append(dl.ScaleControl(position="bottomleft", imperial=False))
+    bounds = district_bounds(ctx)
+    props: dict[str, Any] = {
+        "bounds": bounds,
+        "maxBounds": [[bounds[0][0] - 0.15, bounds[0][1] - 0.2], [bounds[1][0] + 0.15, bounds[1][1] + 0.2]],
+        "minZoom": 9,
+        "maxZoom": 18,
+        "zoomSnap": 0.25,
+        "attributionControl": True,
+        "className": "rm-map",
+        "style": {"height": "100%", "width": "100%"},
+    }
+    props.update(map_props)
+    return dl.Map(children, id=map_id, **props)
+
+
+def demo_badge(ctx: AppContext, lang: str) -> str:
+    return t("demo_data", lang) if ctx.dataset.is_demo else ""

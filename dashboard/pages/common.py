@@ -1,0 +1,84 @@
+"""Pieces every face's Dash app shares: construction and the language switch."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import flask
+from dash import Dash, html
+
+from dashboard.i18n import LANGS, pick_lang, t
+from dashboard.settings import PROJECT_ROOT
+
+ASSETS_FOLDER = str(PROJECT_ROOT / "assets")
+"""Absolute, so the app works from any working directory (BRIEF §6)."""
+
+
+def make_dash(server: flask.Flask, prefix: str, name: str, title: str, debug: bool) -> Dash:
+    """A Dash app mounted at ``prefix`` of ``server``, serving every file itself."""
+    app = Dash(
+        name,
+        server=server,
+        url_base_pathname=prefix,
+        assets_folder=ASSETS_FOLDER,
+        serve_locally=True,
+        title=title,
+        update_title=None,
+        compress=False,  # the server compresses once for every app (dashboard/__init__.py)
+        meta_tags=[
+            {"name": "viewport", "content": "width=device-width, initial-scale=1, viewport-fit=cover"}
+        ],
+    )
+    app.config.suppress_callback_exceptions = False
+    if debug:
+        app.enable_dev_tools(debug=True, dev_tools_disable_version_check=True)
+    return app
+
+
+LANG_COOKIE = "redmap_lang"
+
+
+def request_lang(default: str) -> str:
+    """Language of this request: ``?lang=``, else the cookie a page visit set, else default.
+
+    Dash fetches ``/_dash-layout`` without the page's query string, so the choice
+    made on the page URL travels in a cookie (set in ``remember_lang``).
+    """
+    if not flask.has_request_context():
+        return default
+    asked = flask.request.args.get("lang") or flask.request.cookies.get(LANG_COOKIE)
+    return pick_lang(asked, default)
+
+
+def remember_lang(response: flask.Response) -> flask.Response:
+    """``after_request`` hook: keep a ``?lang=`` choice for the page's later requests."""
+    asked = flask.request.args.get("lang")
+    if asked in LANGS:
+        response.set_cookie(LANG_COOKIE, asked, max_age=365 * 24 * 3600, samesite="Lax", httponly=True)
+    return response
+
+
+def lang_switch(lang: str, path: str, class_name: str = "rm-lang") -> html.A:
+    other = "en" if lang == "zh" else "zh"
+    return html.A(
+        t("lang_switch", lang),
+        href=f"{path}?lang={other}",
+        className=class_name,
+        lang=other,
+        **{"aria-label": "Switch language"},
+    )
+
+
+def layout_for_request(build: Callable[[str], Any], default_lang: str) -> Callable[[], Any]:
+    """A layout function Dash calls per page load, in the requested language."""
+
+    def serve() -> Any:
+        return build(request_lang(default_lang))
+
+    return serve
+
+
+def read_asset(name: str) -> str:
+    return (Path(ASSETS_FOLDER) / name).read_text(encoding="utf-8")

@@ -1,0 +1,47 @@
+"""Plain Flask routes: layer files for each face and the health check."""
+
+from __future__ import annotations
+
+from flask import Flask, Response, abort, jsonify, request
+
+from .context import LAYER_ROUTE, AppContext
+from .i18n import pick_lang
+
+
+def _send(payload_body: bytes, gzipped: bytes, etag: str) -> Response:
+    if request.if_none_match and etag in request.if_none_match:
+        response = Response(status=304)
+    elif "gzip" in request.accept_encodings:
+        response = Response(gzipped, mimetype="application/geo+json")
+        response.headers["Content-Encoding"] = "gzip"
+    else:
+        response = Response(payload_body, mimetype="application/geo+json")
+    response.set_etag(etag)
+    response.vary.add("Accept-Encoding")
+    # Revalidate every time: cheap with the ETag, and new data shows at once.
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+def register_routes(server: Flask, ctx: AppContext) -> None:
+    """Attach the layer and health routes for every face to ``server``."""
+    for face, prefix in LAYER_ROUTE.items():
+
+        def serve_layer(layer_id: str, face: str = face) -> Response:
+            lang = pick_lang(request.args.get("lang"), ctx.settings.lang)
+            payload = ctx.layer_payloads.get((face, layer_id, lang))  # type: ignore[arg-type]
+            if payload is None:
+                abort(404)
+            return _send(payload.body, payload.gzipped, payload.etag)
+
+        server.add_url_rule(f"{prefix}<layer_id>.geojson", endpoint=f"layer_{face}", view_func=serve_layer)
+
+    @server.get("/healthz")
+    def healthz() -> Response:
+        return jsonify(
+            ok=True,
+            data_file=ctx.dataset.path.name,
+            data_version=ctx.dataset.version,
+            demo=ctx.dataset.is_demo,
+            layers=ctx.dataset.counts(),
+        )

@@ -1,0 +1,136 @@
+"""Red Map settings, read once from ``REDMAP_*`` environment variables.
+
+Every setting is documented on its field. An unknown ``REDMAP_*`` variable is an
+error rather than silently ignored, so that a typo such as ``REDMAP_DTA`` cannot
+leave a deployment running on the demo data.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+VAR_DIR = PROJECT_ROOT / "var"
+DEMO_DATA_PATH = VAR_DIR / "demo.gpkg"
+"""Where the demo district is built on first run when ``REDMAP_DATA`` is not set."""
+
+PREFIX = "REDMAP_"
+
+
+class SettingsError(ValueError):
+    """A setting is unknown or has a value that cannot be used."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Deployment settings.
+
+    Attributes
+    ----------
+    data : Path
+        ``REDMAP_DATA``: the deployment's GeoPackage. Unset: the demo district at
+        ``var/demo.gpkg``, built on first start (offline, deterministic).
+    host : str
+        ``REDMAP_HOST``: address ``python app.py`` listens on (default 127.0.0.1).
+    port : int
+        ``REDMAP_PORT``: port ``python app.py`` listens on (default 8050).
+    secret_key : str
+        ``REDMAP_SECRET_KEY``: signs session cookies. Set it in production and
+        share it between workers; unset, a random key is kept in
+        ``var/secret_key`` so that restarts and workers on one machine agree.
+    tile_url : str
+        ``REDMAP_TILE_URL``: an intranet basemap tile URL template
+        (``.../{z}/{x}/{y}.png``, WGS-84/CGCS2000 tiles such as a Tianditu mirror).
+        Empty (default): the basemap is drawn from the district's own layers and
+        no tile is requested from anywhere.
+    tile_attribution : str
+        ``REDMAP_TILE_ATTRIBUTION``: attribution text shown with those tiles.
+    lang : str
+        ``REDMAP_LANG``: default interface language, ``zh`` (default) or ``en``;
+        each page also takes ``?lang=``.
+    debug : bool
+        ``REDMAP_DEBUG``: Dash dev tools for development (``1``/``0``); never in
+        production. Off by default.
+    """
+
+    data: Path = DEMO_DATA_PATH
+    host: str = "127.0.0.1"
+    port: int = 8050
+    secret_key: str = ""
+    tile_url: str = ""
+    tile_attribution: str = ""
+    lang: str = "zh"
+    debug: bool = False
+
+    @property
+    def uses_demo_data(self) -> bool:
+        return self.data.resolve() == DEMO_DATA_PATH.resolve()
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Build settings from ``REDMAP_*`` variables; raise SettingsError on any bad one."""
+        env = os.environ if environ is None else environ
+        known = {f"{PREFIX}{f.name.upper()}": f for f in fields(cls)}
+        unknown = sorted(k for k in env if k.startswith(PREFIX) and k not in known)
+        if unknown:
+            raise SettingsError(f"unknown setting(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+        values: dict[str, Any] = {}
+        for key, f in known.items():
+            if key in env and env[key] != "":
+                values[f.name] = _parse(key, f.type, env[key])
+        return cls(**values).checked()
+
+    def checked(self) -> Settings:
+        """Validate values and fill in the secret key; return the completed settings."""
+        if self.lang not in ("zh", "en"):
+            raise SettingsError(f"REDMAP_LANG must be 'zh' or 'en', not {self.lang!r}")
+        if not 0 < self.port < 65536:
+            raise SettingsError(f"REDMAP_PORT must be 1–65535, not {self.port}")
+        if self.tile_url and not ("{z}" in self.tile_url and "{x}" in self.tile_url):
+            raise SettingsError(f"REDMAP_TILE_URL needs {{z}}, {{x}} and {{y}}: {self.tile_url!r}")
+        if not self.secret_key:
+            return replace(self, secret_key=_local_secret_key())
+        return self
+
+
+def _parse(key: str, annotation: object, raw: str) -> Any:
+    kind = annotation if isinstance(annotation, str) else getattr(annotation, "__name__", "")
+    try:
+        if kind == "int":
+            return int(raw)
+        if kind == "bool":
+            if raw.lower() in ("1", "true", "yes", "on"):
+                return True
+            if raw.lower() in ("0", "false", "no", "off"):
+                return False
+            raise ValueError(raw)
+        if kind == "Path":
+            return Path(raw).expanduser()
+    except ValueError:
+        raise SettingsError(f"{key}={raw!r} is not a valid {kind}") from None
+    return raw
+
+
+def _local_secret_key() -> str:
+    """A random key persisted in var/ so that every worker on this machine shares it."""
+    path = VAR_DIR / "secret_key"
+    if path.exists():
+        return path.read_text(encoding="ascii").strip()
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    tmp = path.with_suffix(".tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        handle.write(key)
+    try:
+        os.link(tmp, path)  # first writer wins when two workers start together
+    except FileExistsError:
+        pass
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path.read_text(encoding="ascii").strip()

@@ -1,0 +1,74 @@
+"""A deployment's data, loaded and validated once, then shared read-only.
+
+The app opens the GeoPackage at start-up through :func:`open_dataset`; a file with
+any schema error stops the start with every problem listed (layer, feature,
+field), rather than a map that half-renders.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from types import MappingProxyType
+
+import geopandas as gpd
+import pandas as pd
+
+from geodata.gpkg import read_meta
+from geodata.schema import SCHEMA
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """Every schema layer of one GeoPackage, validated, in EPSG:4326.
+
+    Attributes
+    ----------
+    path : Path
+        The file it was read from.
+    frames : Mapping
+        Layer name to GeoDataFrame (spatial) or DataFrame (record table).
+    meta : Mapping
+        The file's provenance table.
+    version : str
+        A short fingerprint of the file (size and modification time), used for
+        HTTP ETags and to notice new data.
+    """
+
+    path: Path
+    frames: Mapping[str, gpd.GeoDataFrame | pd.DataFrame]
+    meta: Mapping[str, str]
+    version: str
+
+    def __getitem__(self, name: str) -> gpd.GeoDataFrame | pd.DataFrame:
+        return self.frames[name]
+
+    def counts(self) -> dict[str, int]:
+        """Number of rows in every layer, in schema order."""
+        return {name: len(self.frames[name]) for name in SCHEMA}
+
+    @property
+    def is_demo(self) -> bool:
+        return self.meta.get("demo", "").lower() == "true"
+
+
+def file_version(path: Path) -> str:
+    stat = path.stat()
+    return hashlib.sha1(f"{stat.st_size}:{stat.st_mtime_ns}".encode()).hexdigest()[:12]
+
+
+def open_dataset(path: str | os.PathLike[str]) -> Dataset:
+    """Load and validate ``path``; raise ``geodata.validate.DataError`` listing every problem."""
+    from geodata.validate import load_validated
+
+    path = Path(path)
+    frames = load_validated(path)
+    return Dataset(
+        path=path,
+        frames=MappingProxyType(dict(frames)),
+        meta=MappingProxyType(read_meta(path)),
+        version=file_version(path),
+    )

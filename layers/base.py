@@ -1,0 +1,236 @@
+"""What a map layer is: a small spec over a schema layer, and a pure build to GeoJSON.
+
+Each module in ``layers/`` declares one :class:`LayerSpec`. The spec decides how the
+layer looks and which of its fields each face may show; the schema decides what the
+fields are and which are personal. :func:`build_geojson` turns a GeoDataFrame into
+the FeatureCollection the map draws, with popups and tooltips rendered (and
+escaped) on the server, so that no feature text is ever interpreted as HTML.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from geodata.schema import Field, Layer, layer, split_codes
+
+Face = Literal["public", "staff", "wall"]
+FACES: tuple[Face, ...] = ("public", "staff", "wall")
+Kind = Literal["basemap", "area", "line", "point"]
+
+COORD_DECIMALS = 6
+"""~0.1 m at this latitude: finer precision only inflates the payload."""
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    """How one schema layer is drawn.
+
+    Parameters
+    ----------
+    id : str
+        The schema layer name (also the map layer id).
+    kind : Kind
+        ``basemap`` layers are drawn under everything and have no popups.
+    color : str
+        Main colour (stroke or marker fill), also the legend swatch.
+    faces : frozenset of Face
+        Faces that may draw the layer at all.
+    visible : frozenset of Face
+        Faces on which it is switched on when the page opens.
+    popup_fields : tuple of str
+        Fields a popup may show, in order; each face further keeps only the fields
+        it may see (public: the schema's public fields; never a personal field).
+    filter_fields : tuple of str
+        Fields the browser filters on; sent as raw values in feature properties.
+    label_field : str or None
+        Field used for the tooltip.
+    cluster : bool
+        Cluster points (supercluster) at low zoom.
+    fill : str or None
+        Fill colour for areas (None: no fill).
+    fill_opacity, weight, radius, dash : float, float, float, str or None
+        Leaflet path options.
+    description_zh, description_en : str
+        One line for the layer panel.
+    """
+
+    id: str
+    kind: Kind
+    color: str
+    faces: frozenset[Face]
+    visible: frozenset[Face] = frozenset()
+    popup_fields: tuple[str, ...] = ()
+    filter_fields: tuple[str, ...] = ()
+    label_field: str | None = "name"
+    cluster: bool = False
+    fill: str | None = None
+    fill_opacity: float = 0.0
+    weight: float = 1.5
+    radius: float = 6.0
+    dash: str | None = None
+    description_zh: str = ""
+    description_en: str = ""
+    extra_style: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        schema = layer(self.id)  # KeyError for a spec without a schema layer
+        for name in (*self.popup_fields, *self.filter_fields, *filter(None, [self.label_field])):
+            if name not in schema:
+                raise ValueError(f"layer spec {self.id!r} names unknown field {name!r}")
+            if schema.field(name).personal:
+                # Personal data reaches a map only through the access-controlled,
+                # masked path (roles), never through a layer spec.
+                raise ValueError(f"layer spec {self.id!r} would draw personal field {name!r}")
+        if "public" in self.faces and not schema.public:
+            raise ValueError(f"layer {self.id!r} is not public in the schema")
+
+    @property
+    def schema(self) -> Layer:
+        return layer(self.id)
+
+    def label(self, lang: str = "zh") -> str:
+        return self.schema.label(lang)
+
+    def description(self, lang: str = "zh") -> str:
+        return self.description_zh if lang == "zh" else self.description_en
+
+    def fields_for(self, face: Face, names: Iterable[str]) -> tuple[Field, ...]:
+        """The fields among ``names`` that ``face`` may see."""
+        schema = self.schema
+        allowed = []
+        for name in names:
+            f = schema.field(name)
+            if f.personal or (face == "public" and not f.public):
+                continue
+            allowed.append(f)
+        return tuple(allowed)
+
+    def style(self) -> dict[str, Any]:
+        """Leaflet path options (also used for circle markers)."""
+        style: dict[str, Any] = {"color": self.color, "weight": self.weight, "opacity": 0.9}
+        if self.fill:
+            style.update(fill=True, fillColor=self.fill, fillOpacity=self.fill_opacity)
+        else:
+            style.update(fill=self.kind == "point", fillOpacity=0.85 if self.kind == "point" else 0)
+        if self.kind == "point":
+            style.update(radius=self.radius, fillColor=self.fill or self.color, color="#ffffff")
+        if self.dash:
+            style["dashArray"] = self.dash
+        style.update(self.extra_style)
+        return style
+
+
+def display_value(f: Field, value: Any, lang: str = "zh") -> str:
+    """A field value as a person reads it (labels for choices, dates as ISO)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NaT:
+        return "—"
+    if f.type == "codes":
+        return "、".join(f.choice_label(v, lang) for v in split_codes(value)) or "—"
+    if f.choices:
+        return f.choice_label(str(value), lang)
+    if f.type == "bool":
+        yes, no = ("是", "否") if lang == "zh" else ("yes", "no")
+        return yes if bool(value) else no
+    if f.type == "datetime" and hasattr(value, "strftime"):
+        return value.strftime("%Y-%m-%d %H:%M")
+    if f.type == "date" and hasattr(value, "strftime"):
+        return value.strftime("%Y-%m-%d")
+    if f.type == "float":
+        return f"{float(value):,.3f}".rstrip("0").rstrip(".")
+    if f.type == "int":
+        return f"{int(value):,}"
+    return str(value)
+
+
+def popup_html(title: str, rows: Iterable[tuple[str, str]]) -> str:
+    """Escaped popup markup: a title and label/value rows."""
+    body = "".join(
+        f"<tr><th>{html.escape(label)}</th><td>{html.escape(value)}</td></tr>" for label, value in rows
+    )
+    return f'<div class="rm-popup"><h4>{html.escape(title)}</h4><table>{body}</table></div>'
+
+
+def _json_value(f: Field, value: Any) -> Any:
+    """A raw value for browser-side filtering."""
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NaT:
+        return None
+    if f.type == "codes":
+        return split_codes(value)
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, dt.datetime | dt.date | pd.Timestamp):
+        return value.isoformat()
+    return value
+
+
+def build_geojson(
+    spec: LayerSpec,
+    frame: gpd.GeoDataFrame,
+    face: Face,
+    lang: str = "zh",
+) -> dict[str, Any]:
+    """Turn a validated layer into the FeatureCollection that ``face`` draws.
+
+    Parameters
+    ----------
+    spec
+        The layer spec.
+    frame
+        The layer in EPSG:4326, validated against the schema.
+    face
+        Which face will draw it; decides the fields that leave the server.
+    lang
+        ``zh`` or ``en`` labels in popups.
+
+    Returns
+    -------
+    dict
+        GeoJSON with properties ``id``, ``_label`` (tooltip text), ``_popup``
+        (escaped HTML) and the raw values of the filter fields.
+    """
+    if face not in spec.faces:
+        raise PermissionError(f"layer {spec.id!r} is not drawn on the {face} face")
+    schema = spec.schema
+    popup_fields = spec.fields_for(face, spec.popup_fields) if spec.kind != "basemap" else ()
+    filter_fields = spec.fields_for(face, spec.filter_fields)
+    label_field = spec.fields_for(face, [spec.label_field] if spec.label_field else [])
+    geometries = shapely.set_precision(frame.geometry.values, 10**-COORD_DECIMALS)
+    features = []
+    records = frame.drop(columns=frame.geometry.name).to_dict("records")
+    for record, geom in zip(records, geometries, strict=True):
+        if geom is None or geom.is_empty:
+            continue
+        props: dict[str, Any] = {"id": str(record[schema.id_field.name])}
+        if label_field:
+            props["_label"] = html.escape(
+                display_value(label_field[0], record.get(label_field[0].name), lang)
+            )
+        if popup_fields:
+            title = props.get("_label") and display_value(
+                label_field[0], record.get(label_field[0].name), lang
+            )
+            props["_popup"] = popup_html(
+                title or spec.label(lang),
+                [(f.label(lang), display_value(f, record.get(f.name), lang)) for f in popup_fields],
+            )
+        for f in filter_fields:
+            props[f.name] = _json_value(f, record.get(f.name))
+        features.append(
+            {
+                "type": "Feature",
+                "id": props["id"],
+                "properties": props,
+                "geometry": shapely.geometry.mapping(geom),
+            }
+        )
+    return {"type": "FeatureCollection", "features": features}

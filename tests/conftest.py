@@ -1,0 +1,154 @@
+"""Shared fixtures: data files, a live app on a free port, and a real headless Chromium."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+from werkzeug.serving import make_server
+
+from dashboard import create_app
+from dashboard.settings import Settings
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def demo_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo district, built once per test session."""
+    from geodata.demo import write_demo
+
+    return write_demo(tmp_path_factory.mktemp("demo") / "demo.gpkg")
+
+
+@pytest.fixture(scope="session")
+def demo_dataset(demo_path: Path):
+    from geodata.dataset import open_dataset
+
+    return open_dataset(demo_path)
+
+
+def make_settings(data: Path, **overrides) -> Settings:
+    return Settings(data=data, secret_key="test-secret-key", **overrides).checked()
+
+
+class LiveServer:
+    """The real app served by werkzeug in a thread, on 127.0.0.1 and a free port."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.app = create_app(settings)
+        self._server = make_server("127.0.0.1", 0, self.app, threaded=True)
+        self.port = self._server.server_port
+        self.url = f"http://127.0.0.1:{self.port}"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def live_server(demo_path: Path) -> Iterator[LiveServer]:
+    server = LiveServer(make_settings(demo_path))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's chromium driven by Playwright; fails (never skips) under CI when missing."""
+    if not os.path.exists(CHROMIUM):
+        if os.environ.get("CI"):
+            pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (make browser)")
+        pytest.skip(f"{CHROMIUM} not installed")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        instance = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield instance
+        instance.close()
+
+
+@dataclass
+class PageWatch:
+    """What a page did that a user would notice: console errors, requests, failures."""
+
+    console_errors: list[str] = field(default_factory=list)
+    page_errors: list[str] = field(default_factory=list)
+    requests: list[str] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+
+    def foreign_requests(self, own_url: str) -> list[str]:
+        own = urlparse(own_url).netloc
+        return [
+            u
+            for u in self.requests
+            if urlparse(u).scheme in ("http", "https", "ws", "wss") and urlparse(u).netloc != own
+        ]
+
+
+@pytest.fixture
+def open_page(browser):
+    """Open a page at a viewport size, recording errors and every request it makes.
+
+    Requests to any host but the app's own are aborted (the intranet has none) and
+    recorded, so a test can assert there were none.
+    """
+    contexts = []
+
+    def _open(url: str, width: int, height: int, own_url: str):
+        context = browser.new_context(
+            viewport={"width": width, "height": height}, locale="zh-CN", timezone_id="Asia/Shanghai"
+        )
+        contexts.append(context)
+        own = urlparse(own_url).netloc
+        watch = PageWatch()
+
+        def route(r):
+            watch.requests.append(r.request.url)
+            if urlparse(r.request.url).netloc == own or r.request.url.startswith("data:"):
+                r.continue_()
+            else:
+                r.abort()
+
+        context.route("**/*", route)
+        page = context.new_page()
+        page.on("console", lambda m: m.type == "error" and watch.console_errors.append(m.text))
+        page.on("pageerror", lambda e: watch.page_errors.append(str(e)))
+        page.on("requestfailed", lambda r: watch.failed.append(r.url))
+        page.goto(url, wait_until="networkidle")
+        return page, watch
+
+    yield _open
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture(scope="session")
+def screenshots_dir() -> Path:
+    """Where browser tests leave screenshots for people to look at (not committed)."""
+    path = Path(__file__).resolve().parent.parent / "var" / "screenshots"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def copy_data(src: Path, dst_dir: Path) -> Path:
+    dst = dst_dir / src.name
+    shutil.copy(src, dst)
+    return dst

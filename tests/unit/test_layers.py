@@ -1,0 +1,81 @@
+"""Layer specs and their GeoJSON: the right fields for each face, always escaped."""
+
+import dataclasses
+
+import geopandas as gpd
+import pytest
+from shapely.geometry import Point
+
+from geodata.schema import SCHEMA
+from layers import REGISTRY, LayerSpec, build_geojson, for_face
+from layers.base import display_value
+
+
+def centres(**overrides) -> gpd.GeoDataFrame:
+    row = {
+        "id": "SC001",
+        "name": "心心秦家·人民广场",
+        "address": "人民路1号",
+        "street_id": "610402001",
+        "community_id": "610402001001",
+        "site_type": "square",
+        "services": "phone_charging;parcel_locker;legal_advice",
+        "opening_hours": "Mo-Su 08:00-20:00",
+        "phone": "029-33210001",
+        "opened": None,
+        "is_demo": True,
+    }
+    row.update(overrides)
+    return gpd.GeoDataFrame([row], geometry=[Point(108.698, 34.334)], crs="EPSG:4326")
+
+
+def test_every_registered_layer_matches_a_schema_layer_and_its_faces():
+    for spec in REGISTRY.values():
+        assert spec.id in SCHEMA
+        if "public" in spec.faces:
+            assert SCHEMA[spec.id].public
+    public_ids = {s.id for s in for_face("public")}
+    assert "grids" not in public_ids and "service_centers" in public_ids
+
+
+def test_no_layer_with_personal_data_is_drawn_anywhere():
+    drawn = {s.id for s in REGISTRY.values()}
+    assert "home_services" not in drawn
+
+
+def test_a_spec_that_would_show_a_personal_field_is_refused():
+    with pytest.raises(ValueError, match="personal field 'reporter_phone'"):
+        dataclasses.replace(REGISTRY["grid_events"], popup_fields=("category", "reporter_phone"))
+    with pytest.raises(ValueError, match="not public"):
+        LayerSpec(id="grids", kind="area", color="#000", faces=frozenset({"public"}))
+
+
+def test_public_geojson_carries_only_public_fields():
+    doc = build_geojson(REGISTRY["service_centers"], centres(), "public")
+    props = doc["features"][0]["properties"]
+    public = {f.name for f in SCHEMA["service_centers"].public_fields}
+    assert set(props) - {"_label", "_popup"} <= public
+    assert props["services"] == ["phone_charging", "parcel_locker", "legal_advice"]
+    assert "法律咨询" in props["_popup"] and "人民路1号" in props["_popup"]
+
+
+def test_a_face_that_may_not_draw_a_layer_gets_nothing():
+    with pytest.raises(PermissionError):
+        build_geojson(REGISTRY["grids"], centres(), "public")
+
+
+def test_feature_text_is_escaped_in_popups_and_tooltips():
+    payload = "<img src=x onerror=alert(1)>"
+    doc = build_geojson(REGISTRY["service_centers"], centres(name=payload, address=payload), "staff")
+    props = doc["features"][0]["properties"]
+    assert "<img" not in props["_label"] and "<img" not in props["_popup"]
+    assert "&lt;img src=x onerror=alert(1)&gt;" in props["_popup"]
+
+
+def test_values_read_as_people_read_them():
+    services = SCHEMA["service_centers"].field("services")
+    assert display_value(services, "phone_charging;legal_advice", "zh") == "手机充电、法律咨询"
+    assert display_value(services, "phone_charging", "en") == "Phone charging"
+    assert display_value(SCHEMA["communities"].field("tele_medicine"), True, "zh") == "是"
+    assert display_value(SCHEMA["streets"].field("households"), 12345) == "12,345"
+    assert display_value(SCHEMA["streets"].field("households"), None) == "—"
