@@ -87,6 +87,8 @@ class Settings:
 
     def checked(self) -> Settings:
         """Validate values and fill in the secret key; return the completed settings."""
+        if not isinstance(self.data, Path):
+            return replace(self, data=Path(self.data)).checked()
         if self.lang not in ("zh", "en"):
             raise SettingsError(f"REDMAP_LANG must be 'zh' or 'en', not {self.lang!r}")
         if not 0 < self.port < 65536:
