@@ -13,13 +13,15 @@
 
   var ROAD_WIDTH = {arterial: 4, bridge: 4, secondary: 2.6, local: 1.4, path: 1};
   var ROAD_COLOR = {arterial: "#f4c97a", bridge: "#f4c97a", secondary: "#ffffff", local: "#ffffff", path: "#ddd6cc"};
+  /* On the dark wall the roads recede so that the street colours carry the map. */
+  var ROAD_COLOR_DARK = {arterial: "#b8863b", bridge: "#b8863b", secondary: "#7a3a3a", local: "#5e2a2e", path: "#4a2226"};
 
   function style(feature, context) {
     var h = hideoutOf(context);
     var s = Object.assign({className: "rm-f rm-f-" + h.layer}, h.style || {});
     if (h.layer === "roads") {
       var cls = feature.properties.road_class;
-      s.color = ROAD_COLOR[cls] || s.color;
+      s.color = (h.palette === "dark" ? ROAD_COLOR_DARK : ROAD_COLOR)[cls] || s.color;
       s.weight = ROAD_WIDTH[cls] || s.weight;
       s.opacity = 1;
       s.lineCap = "round";

@@ -23,6 +23,7 @@ MAP_LAYERS = ["district", "water", "roads", "streets", "facilities", "service_ce
 LEFT_KPIS = 12
 RED_SCALE = ["#fde0c5", "#f8b58b", "#f08a5d", "#d9534f", "#a4161a"]
 """Sequential party-red classes, light to dark, readable on the dark wall."""
+DARK_DISTRICT = {"color": "#e8b04b", "weight": 3, "fill": True, "fillColor": "#4a0d14", "fillOpacity": 1}
 
 
 class Ids:
@@ -95,7 +96,11 @@ def layout(ctx: AppContext, lang: str) -> html.Div:
         lang,
         Ids.MAP,
         MAP_LAYERS,
-        hideouts={"streets": {"choropleth": {"colors": class_colors(volume), "opacity": 0.55}}},
+        hideouts={
+            "streets": {"choropleth": {"colors": class_colors(volume), "opacity": 0.55}},
+            "district": {"style": DARK_DISTRICT},
+            "roads": {"palette": "dark"},
+        },
         zoomControl=False,
         scrollWheelZoom=False,
         dragging=False,
