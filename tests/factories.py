@@ -343,6 +343,7 @@ def minimal_frames() -> dict[str, Frame]:
 
 
 MINIMAL_META = {
+    "demo": "true",
     "generator": "tests/factories.py minimal_frames()",
     "note": "hand-built test fixture; every feature is synthetic (is_demo = True)",
 }
