@@ -6,6 +6,8 @@ import datetime as dt
 
 import geopandas as gpd
 import pandas as pd
+import shapely
+from shapely.geometry import MultiPolygon, Polygon
 from shapely.geometry.base import BaseGeometry
 
 from geodata.demo.crs import to_storage
@@ -14,14 +16,32 @@ from geodata.schema import SCHEMA, STORAGE_CRS
 Frame = gpd.GeoDataFrame | pd.DataFrame
 
 
+def _missing(v: object) -> bool:
+    return v is None or (isinstance(v, float) and v != v) or v is pd.NaT
+
+
 def _as_date(v: object) -> dt.date | None:
-    if v is None or v is pd.NaT:
+    if _missing(v):
         return None
     if isinstance(v, dt.datetime):
         return v.date()
     if isinstance(v, dt.date):
         return v
     raise TypeError(f"not a date: {v!r}")
+
+
+def _valid(geom: BaseGeometry) -> BaseGeometry:
+    """Repair the rare polygon that reprojection leaves invalid.
+
+    A ring that pinches to within a nanometre of itself (where a village wraps
+    round a town) is valid in metres but can self-intersect once unprojected;
+    ``make_valid`` splits the pinch without moving any vertex.
+    """
+    if geom.is_valid:
+        return geom
+    fixed = shapely.make_valid(geom)
+    polys = [g for g in shapely.get_parts(fixed) if isinstance(g, Polygon | MultiPolygon)]
+    return shapely.union_all(polys) if len(polys) > 1 else polys[0]
 
 
 def make_frame(layer: str, rows: list[dict], geoms: list[BaseGeometry] | None = None) -> Frame:
@@ -63,9 +83,12 @@ def make_frame(layer: str, rows: list[dict], geoms: list[BaseGeometry] | None = 
         elif f.type == "datetime":
             df[f.name] = pd.to_datetime(col).astype("datetime64[ns]")
         else:
-            df[f.name] = pd.Series([None if v is None else str(v) for v in col], dtype="str", index=df.index)
+            df[f.name] = pd.Series(
+                [None if _missing(v) else str(v) for v in col], dtype="str", index=df.index
+            )
     if schema.has_geometry:
         if geoms is None or len(geoms) != len(df):
             raise ValueError(f"{layer}: need one geometry per row")
-        return gpd.GeoDataFrame(df, geometry=list(to_storage(geoms)), crs=STORAGE_CRS)
+        stored = [_valid(g) for g in to_storage(geoms)]
+        return gpd.GeoDataFrame(df, geometry=stored, crs=STORAGE_CRS)
     return df

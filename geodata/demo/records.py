@@ -209,6 +209,7 @@ def grid_events(world: World, rng: np.random.Generator) -> Rows:
         # Reports come in during the day, not at 3 a.m.
         day = found.astype("datetime64[D]")
         found = day + np.timedelta64(7 * 3600, "s") + rng.integers(0, 14 * 3600, n).astype("timedelta64[s]")
+        found = np.minimum(found, end - np.timedelta64(1800, "s"))
         for k in range(n):
             t = [found[k]]
             t.append(t[-1] + np.timedelta64(int(rng.integers(120, 7200)), "s"))
