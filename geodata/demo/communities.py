@@ -11,11 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+import shapely
 from shapely.geometry import Point, Polygon
 from shapely.geometry.base import BaseGeometry
 
 from geodata.demo import figures as F
 from geodata.demo.allocation import apportion
+from geodata.demo.crs import to_storage
 from geodata.demo.sampling import points_in
 from geodata.demo.streets import STREETS, StreetInfo
 from geodata.demo.tessellation import make_contiguous, tessellate
@@ -80,10 +82,32 @@ def _blob(centre: np.ndarray, radius: float, rng: np.random.Generator) -> Polygo
     return Polygon(np.column_stack([centre[0] + r * np.cos(theta), centre[1] + r * np.sin(theta)]))
 
 
+def storable(cells: list[BaseGeometry]) -> bool:
+    """Every cell is one Polygon that stays valid once unprojected to lon/lat.
+
+    A ring that nearly touches itself (a village wrapped round a town) is valid
+    in metres but can self-intersect after reprojection; such a layout is
+    redrawn rather than repaired, because repairing would break the tiling.
+    """
+    if not all(isinstance(c, Polygon) for c in cells):
+        return False
+    return bool(np.all(shapely.is_valid(to_storage(cells))))
+
+
 def _street_communities(
     info: StreetInfo, street: BaseGeometry, office: np.ndarray, rng: np.random.Generator, wet: BaseGeometry
 ) -> list[tuple[str, BaseGeometry, np.ndarray]]:
     """(kind, polygon, seed) for every community of one street, tiling it."""
+    for _attempt in range(20):
+        parts = _street_layout(info, street, office, rng, wet)
+        if storable([p[1] for p in parts]):
+            return parts
+    raise RuntimeError(f"{info.short}: no community layout gives valid single polygons")
+
+
+def _street_layout(
+    info: StreetInfo, street: BaseGeometry, office: np.ndarray, rng: np.random.Generator, wet: BaseGeometry
+) -> list[tuple[str, BaseGeometry, np.ndarray]]:
     n_urban = F.URBAN_COMMUNITIES[info.short]
     n_village = F.VILLAGES.get(info.short, 0)
     if n_village == 0:
@@ -179,7 +203,7 @@ def build_grids(communities: list[Community], rng: np.random.Generator, river: B
         for _attempt in range(20):
             seeds = points_in(c.geom, int(k), rng, inset=20, avoid=wet)
             cells, _ = tessellate(c.geom, seeds, relax=4, relax_area=c.geom.difference(wet))
-            if all(cell.difference(wet).area > 8_000 for cell in cells):
+            if all(cell.difference(wet).area > 8_000 for cell in cells) and storable(cells):
                 break
         else:
             raise RuntimeError(f"{c.name}: no grid layout keeps every grid on land")

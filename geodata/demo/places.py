@@ -328,7 +328,9 @@ def legal_teams(world: World, rng: np.random.Generator) -> Rows:
             "is_demo": True,
         }
     )
-    geoms.append(world.outline)
+    # The one-part outline as a Polygon, so the layer is not promoted to MultiPolygon.
+    parts = list(getattr(world.outline, "geoms", [world.outline]))
+    geoms.append(parts[0] if len(parts) == 1 else world.outline)
     return rows, geoms
 
 

@@ -377,6 +377,14 @@ def build_roads(
     grid = [r for r in grid if r.geom.length > 1]
     lanes = rural_lanes(grid, land, river, urban, anchors, rng)
     network = node(grid + lanes)
+    # Snap to a 1 cm grid: ends that share a node key then share exact coordinates,
+    # which survive reprojection bit for bit, so any reader rebuilds the same graph.
+    snapped = shapely.set_precision(np.array([r.geom for r in network], dtype=object), 0.01)
+    network = [
+        Road(g, r.name, r.road_class)
+        for r, g in zip(network, snapped, strict=True)
+        if isinstance(g, LineString) and not g.is_empty and g.length > 0.5
+    ]
     return largest_component(network)
 
 
