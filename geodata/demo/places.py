@@ -142,7 +142,7 @@ def service_centers(world: World, rng: np.random.Generator) -> Rows:
             elif site == "square":
                 label = f"{stem}广场"
             elif site == "crossroads":
-                label = f"{roads[0]}{roads[1][:-1]}口"
+                label = f"{roads[0]}{roads[1]}口"
             else:
                 label = comm.name
             name = f"心心秦家·{label}党群服务中心"

@@ -42,7 +42,39 @@ NS_ARTERIALS = (
     ("秦皇路", 108.703, "秦都渭河大桥"),
     ("朝阳路", 108.727, None),
 )
-_ROAD_STEMS = tuple("丰乐宝泉育才建设友谊和平秦宫渭城毕塬安谷沣河钓鱼台星火胜利联盟三义文汇")
+_ROAD_STEMS = (
+    "丰乐",
+    "宝泉",
+    "育才",
+    "建设",
+    "友谊",
+    "和平",
+    "秦宫",
+    "渭城",
+    "毕塬",
+    "安谷",
+    "沣河",
+    "星火",
+    "胜利",
+    "三义",
+    "文汇",
+    "光明",
+    "民生",
+    "北平",
+    "东风",
+    "幸福",
+    "新兴",
+    "金旭",
+    "兴平",
+    "红旗",
+    "长兴",
+    "秦都",
+    "龙台",
+    "乐育",
+    "联盟",
+    "风貌",
+)
+_DIRECTIONS = ("", "东", "西", "南", "北", "中")
 _SUFFIX_EW = ("路", "街", "路", "大街")
 _SUFFIX_NS = ("路", "街", "路", "巷")
 
@@ -82,9 +114,10 @@ class _Namer:
         self.used: set[str] = set()
 
     def __call__(self, suffixes: tuple[str, ...]) -> str:
+        name = ""
         for _ in range(200):
-            a, b = self.rng.choice(len(_ROAD_STEMS), 2, replace=False)
-            name = f"{_ROAD_STEMS[a]}{_ROAD_STEMS[b]}{self.rng.choice(suffixes)}"
+            stem = _ROAD_STEMS[int(self.rng.integers(len(_ROAD_STEMS)))]
+            name = f"{stem}{self.rng.choice(_DIRECTIONS)}{self.rng.choice(suffixes)}"
             if name not in self.used:
                 self.used.add(name)
                 return name
