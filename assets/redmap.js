@@ -16,6 +16,15 @@
   /* On the dark wall the roads recede so that the street colours carry the map. */
   var ROAD_COLOR_DARK = {arterial: "#b8863b", bridge: "#b8863b", secondary: "#7a3a3a", local: "#5e2a2e", path: "#4a2226"};
 
+  /* The wall is designed at 1920 px wide; strokes and markers grow with the screen. */
+  function scaled(s, h) {
+    if (!h.wallScale) { return s; }
+    var k = Math.max(1, window.innerWidth / 1920);
+    if (s.weight) { s.weight = s.weight * k; }
+    if (s.radius) { s.radius = s.radius * k; }
+    return s;
+  }
+
   function style(feature, context) {
     var h = hideoutOf(context);
     var s = Object.assign({className: "rm-f rm-f-" + h.layer}, h.style || {});
@@ -37,13 +46,13 @@
       s.color = h.selectedColor || "#ffd54f";
       s.dashArray = null;
     }
-    return s;
+    return scaled(s, h);
   }
 
   function pointToLayer(feature, latlng, context) {
     var h = hideoutOf(context);
     // The class lets tests and stylesheets find a layer's features.
-    return L.circleMarker(latlng, Object.assign({className: "rm-f rm-f-" + h.layer}, h.style || {}));
+    return L.circleMarker(latlng, scaled(Object.assign({className: "rm-f rm-f-" + h.layer}, h.style || {}), h));
   }
 
   function clusterToLayer(feature, latlng, index, context) {

@@ -107,7 +107,10 @@ def district_map(
     children.append(dl.ScaleControl(position="bottomleft", imperial=False))
     bounds = district_bounds(ctx)
     props: dict[str, Any] = {
+        # The district's bounds decide the first view. Viewport tracking stays off:
+        # dash-leaflet 1.1.3 throws on it when the view is given by bounds alone.
         "bounds": bounds,
+        "trackViewport": False,
         "maxBounds": [[bounds[0][0] - 0.15, bounds[0][1] - 0.2], [bounds[1][0] + 0.15, bounds[1][1] + 0.2]],
         "minZoom": 9,
         "maxZoom": 18,

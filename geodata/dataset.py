@@ -52,7 +52,24 @@ class Dataset:
 
     @property
     def is_demo(self) -> bool:
-        return self.meta.get("demo", "").lower() == "true"
+        """Whether this is the synthetic demo district (shown as such on every face)."""
+        return self.meta.get("generator", "").startswith("geodata.demo")
+
+    def as_of(self) -> pd.Timestamp:
+        """The moment figures such as "overdue" are measured at.
+
+        Real data is measured now (Asia/Shanghai); the demo district is frozen at the
+        time its records end, so that its figures do not drift as the calendar moves.
+        """
+        stamp = self.meta.get("as_of")
+        if stamp:
+            return pd.Timestamp(stamp)
+        return pd.Timestamp.now(tz="Asia/Shanghai").tz_localize(None)
+
+    def updated_at(self) -> str:
+        """When the data file was last written, local time, for "data updated" notes."""
+        stamp = pd.Timestamp(self.path.stat().st_mtime, unit="s", tz="UTC").tz_convert("Asia/Shanghai")
+        return stamp.strftime("%Y-%m-%d %H:%M")
 
 
 def file_version(path: Path) -> str:

@@ -1,7 +1,9 @@
 """The wall display (``/wall/``): district KPIs and a street map for the command centre.
 
 Only aggregates reach this page: no personal field and no point of a vulnerable
-person. Every figure is computed from the data at page load.
+person. Every figure is computed from the data at page load. The page is designed
+at 1920×1080 and scales with the viewport (rem units follow its width), so a 4K
+wall shows the same composition, twice as sharp.
 """
 
 from __future__ import annotations
@@ -9,8 +11,7 @@ from __future__ import annotations
 import flask
 import numpy as np
 import pandas as pd
-import plotly.graph_objects as go
-from dash import Dash, dcc, html
+from dash import Dash, html
 
 from dashboard.context import FACE_PREFIX, AppContext
 from dashboard.i18n import t
@@ -30,7 +31,8 @@ class Ids:
     """Component ids of the wall display."""
 
     MAP = "wall-map"
-    STREET_CHART = "wall-street-chart"
+    STREET_BARS = "wall-street-bars"
+    MAP_LEGEND = "wall-map-legend"
 
 
 def kpi_tile(kpi: Kpi, lang: str) -> html.Div:
@@ -49,46 +51,67 @@ def kpi_tile(kpi: Kpi, lang: str) -> html.Div:
     )
 
 
-def class_colors(values: pd.Series, palette: list[str] = RED_SCALE) -> dict[str, str]:
-    """Quantile classes of ``values`` mapped to ``palette`` (id → colour)."""
+def quantile_classes(values: pd.Series, n_classes: int) -> pd.Series:
+    """Class 0…n-1 of each value by rank (equal-count classes; ties broken by order)."""
     if values.empty:
-        return {}
+        return values.astype(int)
     ranks = values.rank(method="first", pct=True)
-    classes = np.minimum((ranks * len(palette)).apply(np.ceil).astype(int) - 1, len(palette) - 1)
-    return {str(k): palette[max(int(c), 0)] for k, c in classes.items()}
+    return np.clip(np.ceil(ranks * n_classes).astype(int) - 1, 0, n_classes - 1)
 
 
-def street_chart(ctx: AppContext, lang: str) -> go.Figure:
-    volume = service_volume_by_street(ctx.dataset["service_records"], ctx.dataset["service_centers"])
-    streets = ctx.dataset["streets"].set_index("id")
-    names = streets["name" if lang == "zh" else "name_en"]
-    volume = volume.reindex(streets.index, fill_value=0).sort_values()
-    fig = go.Figure(
-        go.Bar(
-            x=volume.values,
-            y=[names[i] for i in volume.index],
-            orientation="h",
-            marker_color="#e8b04b",
-            text=[f"{v:,}" for v in volume.values],
-            textposition="outside",
-            cliponaxis=False,
+def street_bars(volume: pd.Series, names: pd.Series, lang: str) -> html.Div:
+    """Service volume by street as bars (HTML, so it scales crisply with the wall)."""
+    volume = volume.sort_values(ascending=False)
+    top = max(int(volume.max()), 1) if len(volume) else 1
+    rows = [
+        html.Div(
+            [
+                html.Span(names[street_id], className="rm-bar-name"),
+                html.Span(
+                    html.Span(style={"width": f"{100 * value / top:.1f}%"}, className="rm-bar-fill"),
+                    className="rm-bar-track",
+                ),
+                html.Span(f"{int(value):,}", className="rm-bar-value", **{"data-street": street_id}),
+            ],
+            className="rm-bar",
         )
+        for street_id, value in volume.items()
+    ]
+    return html.Div(
+        [html.H2(t("street_panel", lang)), html.Div(rows, className="rm-bars")],
+        id=Ids.STREET_BARS,
+        className="rm-wall-panel",
     )
-    fig.update_layout(
-        title={"text": t("street_panel", lang), "font": {"size": 20, "color": "#f6e7c1"}},
-        paper_bgcolor="rgba(0,0,0,0)",
-        plot_bgcolor="rgba(0,0,0,0)",
-        font={"color": "#f6e7c1", "size": 14},
-        margin={"l": 10, "r": 60, "t": 44, "b": 10},
-        xaxis={"visible": False},
-        yaxis={"automargin": True},
+
+
+def map_legend(volume: pd.Series, classes: pd.Series, lang: str) -> html.Div:
+    items = []
+    for c, color in enumerate(RED_SCALE):
+        members = volume[classes == c]
+        if members.empty:
+            continue
+        items.append(
+            html.Li(
+                [
+                    html.Span(className="rm-legend-box", style={"background": color}),
+                    f"{int(members.min()):,}–{int(members.max()):,}",
+                ]
+            )
+        )
+    return html.Div(
+        [html.Div(t("street_panel", lang) + (" (人次)" if lang == "zh" else " (people)")), html.Ul(items)],
+        id=Ids.MAP_LEGEND,
+        className="rm-wall-legend",
     )
-    return fig
 
 
 def layout(ctx: AppContext, lang: str) -> html.Div:
-    kpis = district_kpis(ctx.dataset.frames)
+    kpis = district_kpis(ctx.dataset.frames, now=ctx.dataset.as_of())
+    streets = ctx.dataset["streets"].set_index("id")
     volume = service_volume_by_street(ctx.dataset["service_records"], ctx.dataset["service_centers"])
+    volume = volume.reindex(streets.index, fill_value=0)
+    classes = quantile_classes(volume, len(RED_SCALE))
+    colors = {str(k): RED_SCALE[int(c)] for k, c in classes.items()}
     # Nobody touches the wall: no zoom buttons, no dragging.
     wall_map = district_map(
         ctx,
@@ -97,9 +120,11 @@ def layout(ctx: AppContext, lang: str) -> html.Div:
         Ids.MAP,
         MAP_LAYERS,
         hideouts={
-            "streets": {"choropleth": {"colors": class_colors(volume), "opacity": 0.55}},
-            "district": {"style": DARK_DISTRICT},
-            "roads": {"palette": "dark"},
+            "streets": {"choropleth": {"colors": colors, "opacity": 0.6}, "wallScale": True},
+            "district": {"style": DARK_DISTRICT, "wallScale": True},
+            "roads": {"palette": "dark", "wallScale": True},
+            "service_centers": {"wallScale": True},
+            "facilities": {"wallScale": True},
         },
         zoomControl=False,
         scrollWheelZoom=False,
@@ -109,33 +134,29 @@ def layout(ctx: AppContext, lang: str) -> html.Div:
         boxZoom=False,
         keyboard=False,
     )
+    names = streets["name" if lang == "zh" else "name_en"]
+    updated = [t("updated", lang), " ", ctx.dataset.updated_at()]
+    if ctx.dataset.is_demo:
+        updated += [" · ", t("demo_data", lang)]
     return html.Div(
         [
             html.Header(
-                [
-                    html.H1(t("wall_title", lang)),
-                    html.Div(
-                        [t("updated", lang), " ", ctx.dataset.meta.get("generated_at", ctx.dataset.version)]
-                        + ([" · ", t("demo_data", lang)] if ctx.dataset.is_demo else []),
-                        className="rm-wall-updated",
-                    ),
-                ],
+                [html.H1(t("wall_title", lang)), html.Div(updated, className="rm-wall-updated")],
                 className="rm-wall-header",
             ),
             html.Section([kpi_tile(k, lang) for k in kpis[:LEFT_KPIS]], className="rm-wall-kpis left"),
             html.Main(
-                [wall_map, html.Div(t("schematic", lang), className="rm-wall-note")],
+                [
+                    wall_map,
+                    html.Div(t("schematic", lang), className="rm-wall-note"),
+                    map_legend(volume, classes, lang),
+                ],
                 className="rm-wall-map",
             ),
             html.Section(
                 [
                     html.Div([kpi_tile(k, lang) for k in kpis[LEFT_KPIS:]], className="rm-wall-kpis right"),
-                    dcc.Graph(
-                        id=Ids.STREET_CHART,
-                        figure=street_chart(ctx, lang),
-                        config={"displayModeBar": False, "staticPlot": True, "responsive": True},
-                        className="rm-wall-chart",
-                    ),
+                    street_bars(volume, names, lang),
                 ],
                 className="rm-wall-side",
             ),

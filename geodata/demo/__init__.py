@@ -73,6 +73,9 @@ def demo_meta(seed: int = DEFAULT_SEED) -> dict[str, str]:
         "storage_crs": STORAGE_CRS,
         "measure_crs": MEASURE_CRS,
         "source_text": "“心心秦家”城市基层党建引领基层治理 (秦都区); figures marked 'source text' below",
+        # The demo's records end here; its figures ("overdue", "this month") are
+        # measured at this moment so that they do not drift with the calendar.
+        "as_of": figures.EVENTS_UNTIL.isoformat(),
     }
     meta.update(figures.figures_meta())
     return meta

@@ -7,7 +7,6 @@ no request that would leave an intranet.
 
 from __future__ import annotations
 
-import pandas as pd
 import pytest
 
 from geodata.metrics import district_kpis
@@ -135,7 +134,7 @@ def test_wall_fits_the_screen_and_shows_kpis_from_the_data(
 ):
     page, watch = open_page(live_server.url + "/wall/", width, height, live_server.url)
     wait_for_features(page, "streets")
-    expected = {k.name: k.text for k in district_kpis(demo_dataset.frames, now=pd.Timestamp.now())}
+    expected = {k.name: k.text for k in district_kpis(demo_dataset.frames, now=demo_dataset.as_of())}
     shown = page.eval_on_selector_all(
         "[data-kpi]", "els => Object.fromEntries(els.map(e => [e.dataset.kpi, e.textContent]))"
     )
