@@ -339,20 +339,33 @@ def _row_labels(frame: Frame, layer: Layer) -> np.ndarray:
         return labels
     ids = frame[id_name]
     empty = _empty_mask(ids)
-    as_text = ids.astype(object).map(lambda v: None if v is None else str(v)).to_numpy(dtype=object)
-    texts = pd.Series(as_text)
+    texts = _as_text(ids).reset_index(drop=True)
+    as_text = texts.to_numpy(dtype=object)
     unique = ~empty & ~texts.duplicated(keep=False).to_numpy()
     labels[unique] = as_text[unique]
     return labels
 
 
+def _is_text_dtype(series: pd.Series) -> bool:
+    """A pandas string dtype (every non-missing value is a str), as opposed to object."""
+    return series.dtype != object and pd.api.types.is_string_dtype(series.dtype)
+
+
 def _empty_mask(series: pd.Series) -> np.ndarray:
     """True where a value is missing or blank text."""
     empty = series.isna().to_numpy(copy=True)
-    if series.dtype == object or pd.api.types.is_string_dtype(series.dtype):
-        blank = series.map(lambda v: isinstance(v, str) and not v.strip()).to_numpy(dtype=bool)
-        empty |= blank
+    if _is_text_dtype(series):
+        empty |= series.str.strip().eq("").fillna(False).to_numpy(dtype=bool)
+    elif series.dtype == object:
+        empty |= series.map(lambda v: isinstance(v, str) and not v.strip()).to_numpy(dtype=bool)
     return empty
+
+
+def _as_text(series: pd.Series) -> pd.Series:
+    """Values as str (missing stay missing), for comparing ids and references."""
+    if _is_text_dtype(series):
+        return series
+    return series.astype(object).map(lambda v: v if v is None or pd.isna(v) else str(v))
 
 
 def _fmt(value: object) -> str:
@@ -531,6 +544,8 @@ class _Checker:
             if is_bool or is_numeric or is_datetime:
                 self._column_problem(layer, f, series, expected)
                 return series, None, expected
+            if _is_text_dtype(series):
+                return series, np.zeros(len(series), dtype=bool), expected
             bad = present & ~series.map(lambda v: isinstance(v, str)).to_numpy(dtype=bool)
             return series, bad, expected
 
@@ -599,7 +614,7 @@ class _Checker:
         if id_name not in frame.columns or frame.empty:
             return
         ids = frame[id_name]
-        texts = pd.Series(ids.astype(object).map(lambda v: None if v is None else str(v)).to_numpy())
+        texts = pd.Series(_as_text(ids).to_numpy(dtype=object))
         texts[_empty_mask(ids)] = None
         duplicated = texts.duplicated(keep=False) & texts.notna()
         if not duplicated.any():
@@ -720,11 +735,11 @@ class _Checker:
                 if target is None or target_field not in target.columns:
                     continue  # the missing layer/column is already reported
                 target_ids = set(
-                    target[target_field][~_empty_mask(target[target_field])].astype(object).map(str)
+                    _as_text(target[target_field])[~_empty_mask(target[target_field])]
                 )
                 series = frame[f.name]
                 present = ~_empty_mask(series)
-                values = series.astype(object).map(lambda v: None if v is None else str(v))
+                values = _as_text(series)
                 dangling = present & ~values.isin(target_ids).to_numpy()
                 labels = self.labels[name]
                 for i in np.flatnonzero(dangling):
