@@ -12,7 +12,7 @@ import time
 from flask import Flask
 from flask_compress import Compress
 
-from .settings import Settings
+from .settings import Settings, SettingsError
 
 log = logging.getLogger("redmap")
 
@@ -39,6 +39,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     import geodata  # noqa: F401  (sets GDAL_SKIP before GDAL reads any file)
     from geodata.dataset import open_dataset
 
+    from . import auth
     from .context import AppContext
     from .pages import common, public, staff, wall
     from .payloads import build_layer_payloads
@@ -52,6 +53,8 @@ def create_app(settings: Settings | None = None) -> Flask:
         log.warning("no data file yet: building the demo district at %s", settings.data)
         write_demo(settings.data)
     dataset = open_dataset(settings.data)
+    if settings.production and dataset.is_demo:
+        raise SettingsError(f"{settings.data} holds demo data: production (REDMAP_PRODUCTION) refuses it")
     ctx = AppContext(settings=settings, dataset=dataset, layer_payloads=build_layer_payloads(dataset))
 
     server = Flask("redmap")
@@ -76,6 +79,15 @@ def create_app(settings: Settings | None = None) -> Flask:
         "staff": staff.create(server, ctx),
         "wall": wall.create(server, ctx),
     }
-    server.extensions["redmap"] = {"context": ctx, "apps": apps}
+    streets = dataset["streets"].sort_values("id")
+    access = auth.install(
+        server,
+        settings,
+        apps.values(),
+        demo_streets=zip(streets["id"].astype(str), streets["name"].astype(str), strict=True)
+        if dataset.is_demo
+        else None,
+    )
+    server.extensions["redmap"] = {"context": ctx, "apps": apps, "auth": access}
     log.info("Red Map ready on %s in %.2f s", dataset.path, time.perf_counter() - started)
     return server

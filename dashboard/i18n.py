@@ -36,6 +36,13 @@ TEXT: Mapping[str, tuple[str, str]] = {
     "source_note": ("图层来源：本区数据库", "Layers: the district's own data"),
     "kpi_panel": ("核心指标", "Key figures"),
     "street_panel": ("街道服务量", "Service volume by street"),
+    "records": ("业务记录", "Records"),
+    "logout": ("退出登录", "Sign out"),
+    "role_admin": ("管理员", "administrator"),
+    "role_street_staff": ("街道工作人员", "street staff"),
+    "role_viewer": ("只读", "viewer"),
+    "role_kiosk": ("大屏", "wall display"),
+    "role_public": ("访客", "visitor"),
 }
 
 

@@ -56,6 +56,22 @@ class Settings:
     debug : bool
         ``REDMAP_DEBUG``: Dash dev tools for development (``1``/``0``); never in
         production. Off by default.
+    users_db : Path
+        ``REDMAP_USERS_DB``: the SQLite store of users, sessions and kiosk
+        credentials (default ``var/users.sqlite``).
+    production : bool
+        ``REDMAP_PRODUCTION``: a real deployment. Refuses the demo data, demo
+        accounts and debug mode.
+    demo_password : str
+        ``REDMAP_DEMO_PASSWORD``: password of the demo accounts (demo mode only).
+        Unset, one is generated, kept in ``var/demo_password`` and printed at start.
+    https : bool
+        ``REDMAP_HTTPS``: the site is served over HTTPS (by a proxy in front):
+        cookies get ``Secure`` and HSTS is sent.
+    trusted_proxies : int
+        ``REDMAP_TRUSTED_PROXIES``: how many reverse proxies in front of the app set
+        ``X-Forwarded-For``. 0 (default) ignores that header entirely, so a forged
+        one cannot dodge login throttling.
     """
 
     data: Path = DEMO_DATA_PATH
@@ -66,6 +82,11 @@ class Settings:
     tile_attribution: str = ""
     lang: str = "zh"
     debug: bool = False
+    users_db: Path = VAR_DIR / "users.sqlite"
+    production: bool = False
+    demo_password: str = ""
+    https: bool = False
+    trusted_proxies: int = 0
 
     @property
     def uses_demo_data(self) -> bool:
@@ -87,8 +108,16 @@ class Settings:
 
     def checked(self) -> Settings:
         """Validate values and fill in the secret key; return the completed settings."""
-        if not isinstance(self.data, Path):
-            return replace(self, data=Path(self.data)).checked()
+        if not isinstance(self.data, Path) or not isinstance(self.users_db, Path):
+            return replace(self, data=Path(self.data), users_db=Path(self.users_db)).checked()
+        if self.production and self.uses_demo_data:
+            raise SettingsError(
+                "REDMAP_PRODUCTION is set but REDMAP_DATA is not: production refuses the demo data"
+            )
+        if self.production and self.debug:
+            raise SettingsError("REDMAP_DEBUG cannot be on in production (REDMAP_PRODUCTION)")
+        if self.trusted_proxies < 0:
+            raise SettingsError("REDMAP_TRUSTED_PROXIES must be 0 or more")
         if self.lang not in ("zh", "en"):
             raise SettingsError(f"REDMAP_LANG must be 'zh' or 'en', not {self.lang!r}")
         if not 0 < self.port < 65536:
@@ -120,12 +149,21 @@ def _parse(key: str, annotation: object, raw: str) -> Any:
 
 def _local_secret_key() -> str:
     """A random key persisted in var/ so that every worker on this machine shares it."""
-    path = VAR_DIR / "secret_key"
+    return local_secret("secret_key", secrets.token_hex(32))
+
+
+def local_secret(name: str, fresh: str) -> str:
+    """A value kept in ``var/NAME`` (mode 0600): created once with ``fresh``, then reused.
+
+    Several workers starting together agree on one value: the first to link its
+    file into place wins.
+    """
+    path = VAR_DIR / name
     if path.exists():
         return path.read_text(encoding="ascii").strip()
     VAR_DIR.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_hex(32)
-    tmp = path.with_suffix(".tmp")
+    key = fresh
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="ascii") as handle:
         handle.write(key)

@@ -42,9 +42,12 @@ def _docs(_args: argparse.Namespace) -> int:
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
-    from geodata.demo import DEFAULT_SEED
+DEFAULT_SEED = 610402
+"""Same as ``geodata.demo.DEFAULT_SEED`` (checked by a test); not imported so that
+``validate`` does not load the generator."""
 
+
+def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m geodata", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("validate", help="check a GeoPackage against the schema")

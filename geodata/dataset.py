@@ -53,7 +53,7 @@ class Dataset:
     @property
     def is_demo(self) -> bool:
         """Whether this is the synthetic demo district (shown as such on every face)."""
-        return self.meta.get("generator", "").startswith("geodata.demo")
+        return self.meta.get("demo", "").lower() == "true"
 
     def as_of(self) -> pd.Timestamp:
         """The moment figures such as "overdue" are measured at.

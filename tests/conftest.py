@@ -44,8 +44,18 @@ def demo_dataset(demo_path: Path):
     return open_dataset(demo_path)
 
 
+DEMO_PASSWORD = "demo-pass-2026"
+
+
 def make_settings(data: Path, **overrides) -> Settings:
-    return Settings(data=data, secret_key="test-secret-key", **overrides).checked()
+    """Settings for a test app: its own user store beside the data file, known demo password."""
+    values = {
+        "secret_key": "test-secret-key",
+        "users_db": data.parent / f"{data.stem}.users.sqlite",
+        "demo_password": DEMO_PASSWORD,
+    }
+    values.update(overrides)
+    return Settings(data=data, **values).checked()
 
 
 class LiveServer:
@@ -112,7 +122,7 @@ def open_page(browser):
     """
     contexts = []
 
-    def _open(url: str, width: int, height: int, own_url: str):
+    def _open(url: str, width: int, height: int, own_url: str, login: str | None = None):
         context = browser.new_context(
             viewport={"width": width, "height": height}, locale="zh-CN", timezone_id="Asia/Shanghai"
         )
@@ -132,6 +142,8 @@ def open_page(browser):
         page.on("console", lambda m: m.type == "error" and watch.console_errors.append(m.text))
         page.on("pageerror", lambda e: watch.page_errors.append(str(e)))
         page.on("requestfailed", lambda r: watch.failed.append(r.url))
+        if login:
+            sign_in(page, own_url, login)
         page.goto(url, wait_until="networkidle")
         return page, watch
 
@@ -146,6 +158,29 @@ def screenshots_dir() -> Path:
     path = Path(__file__).resolve().parent.parent / "var" / "screenshots"
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def sign_in(page, base_url: str, name: str, password: str = DEMO_PASSWORD) -> None:
+    """Sign in through the real login form, as a person would."""
+    page.goto(base_url + "/login", wait_until="domcontentloaded")
+    page.fill("#username", name)
+    page.fill("#password", password)
+    page.click("button[type=submit]")
+    page.wait_for_load_state("domcontentloaded")
+    assert "/login" not in page.url, f"sign-in as {name} failed"
+
+
+def client_login(client, name: str, password: str = DEMO_PASSWORD):
+    """Sign a Flask test client in through /login; returns the login response."""
+    client.get("/login")
+    token = client.get_cookie("_csrf_token").value
+    return client.post("/login", data={"username": name, "password": password, "csrf_token": token})
+
+
+def csrf_headers(client) -> dict[str, str]:
+    """What Dash's renderer sends with every callback: the CSRF cookie as a header."""
+    cookie = client.get_cookie("_csrf_token")
+    return {"X-CSRFToken": cookie.value} if cookie else {}
 
 
 def copy_data(src: Path, dst_dir: Path) -> Path:

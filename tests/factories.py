@@ -111,84 +111,155 @@ def minimal_frames() -> dict[str, Frame]:
     """
     frames: dict[str, Frame] = {}
     frames["district"] = _gdf(
-        [{
-            "id": DISTRICT_ID, "name": "秦都区", "population": 350_000,
-            "online_handling_rate": 0.908, "time_limit_ratio": 0.506,
-            "source": "tests/factories.py: hand-drawn square (test fixture, not the real outline)",
-        }],
-        [box(WEST, SOUTH, EAST, NORTH)], "district",
+        [
+            {
+                "id": DISTRICT_ID,
+                "name": "秦都区",
+                "population": 350_000,
+                "online_handling_rate": 0.908,
+                "time_limit_ratio": 0.506,
+                "source": "tests/factories.py: hand-drawn square (test fixture, not the real outline)",
+            }
+        ],
+        [box(WEST, SOUTH, EAST, NORTH)],
+        "district",
     )
     frames["streets"] = _gdf(
         [
             {
-                "id": sid, "name": name, "name_en": name_en, "managed_by": "qindu",
-                "office_lon": lon, "office_lat": lat, "households": 12_000, "population": 36_000,
+                "id": sid,
+                "name": name,
+                "name_en": name_en,
+                "managed_by": "qindu",
+                "office_lon": lon,
+                "office_lat": lat,
+                "households": 12_000,
+                "population": 36_000,
             }
             for sid, (name, name_en, lon, lat, _) in STREETS.items()
         ],
-        [box(*b) for *_, b in STREETS.values()], "streets",
+        [box(*b) for *_, b in STREETS.values()],
+        "streets",
     )
     frames["communities"] = _gdf(
         [
             {
-                "id": cid, "name": name, "street_id": sid, "kind": kind, "households": 3_000,
-                "population": 9_000, "tele_medicine": i % 2 == 0, "party_members": 400,
+                "id": cid,
+                "name": name,
+                "street_id": sid,
+                "kind": kind,
+                "households": 3_000,
+                "population": 9_000,
+                "tele_medicine": i % 2 == 0,
+                "party_members": 400,
                 "cadres_reappointed": i,
             }
             for i, (cid, (name, sid, kind, _)) in enumerate(COMMUNITIES.items())
         ],
-        [box(*b) for *_, b in COMMUNITIES.values()], "communities",
+        [box(*b) for *_, b in COMMUNITIES.values()],
+        "communities",
     )
     frames["grids"] = _gdf(
         [
             {
-                "id": gid, "name": f"第{i + 1}网格", "community_id": cid, "street_id": sid,
-                "households": 1_500, "branch_name": f"第{i + 1}网格党支部", "branch_members": 12,
+                "id": gid,
+                "name": f"第{i + 1}网格",
+                "community_id": cid,
+                "street_id": sid,
+                "households": 1_500,
+                "branch_name": f"第{i + 1}网格党支部",
+                "branch_members": 12,
             }
             for i, (gid, (cid, sid, _)) in enumerate(GRIDS.items())
         ],
-        [box(*b) for *_, b in GRIDS.values()], "grids",
+        [box(*b) for *_, b in GRIDS.values()],
+        "grids",
     )
     frames["building_groups"] = _gdf(
         [
-            {"id": "BG001", "name": "1号楼党小组", "grid_id": "G01", **_where("G01"),
-             "building": "1号楼", "members": 5},
-            {"id": "BG002", "name": "3号楼党小组", "grid_id": "G05", **_where("G05"),
-             "building": "3号楼", "members": 7},
+            {
+                "id": "BG001",
+                "name": "1号楼党小组",
+                "grid_id": "G01",
+                **_where("G01"),
+                "building": "1号楼",
+                "members": 5,
+            },
+            {
+                "id": "BG002",
+                "name": "3号楼党小组",
+                "grid_id": "G05",
+                **_where("G05"),
+                "building": "3号楼",
+                "members": 7,
+            },
         ],
-        [_grid_point("G01", 0.002), _grid_point("G05", -0.001, 0.001)], "building_groups",
+        [_grid_point("G01", 0.002), _grid_point("G05", -0.001, 0.001)],
+        "building_groups",
     )
     frames["service_centers"] = _gdf(
         [
-            {"id": "SC001", "name": "玉泉广场心心秦家", "address": "人民路1号", **_where("G01"),
-             "site_type": "square",
-             "services": "phone_charging;parcel_locker;emergency_umbrella;drinking_water;rest_area;"
-                         "first_aid_kit;reading_corner;business_licence",
-             "opening_hours": "Mo-Su 08:00-20:00", "phone": "029-33000001"},
-            {"id": "SC002", "name": "北关公园心心秦家", "address": "北关路2号", **_where("G03"),
-             "site_type": "park",
-             "services": "phone_charging;parcel_locker;emergency_umbrella;drinking_water;rest_area;"
-                         "first_aid_kit;reading_corner;legal_advice;mediation",
-             "opening_hours": "Mo-Fr 09:00-18:00", "phone": None},
-            {"id": "SC003", "name": "渭滨十字心心秦家", "address": "渭滨路3号", **_where("G06"),
-             "site_type": "crossroads",
-             "services": "phone_charging;parcel_locker;emergency_umbrella;drinking_water;rest_area;"
-                         "first_aid_kit;reading_corner",
-             "opening_hours": "Mo-Su 07:00-21:00", "phone": "029-33000003"},
+            {
+                "id": "SC001",
+                "name": "玉泉广场心心秦家",
+                "address": "人民路1号",
+                **_where("G01"),
+                "site_type": "square",
+                "services": "phone_charging;parcel_locker;emergency_umbrella;drinking_water;rest_area;"
+                "first_aid_kit;reading_corner;business_licence",
+                "opening_hours": "Mo-Su 08:00-20:00",
+                "phone": "029-33000001",
+            },
+            {
+                "id": "SC002",
+                "name": "北关公园心心秦家",
+                "address": "北关路2号",
+                **_where("G03"),
+                "site_type": "park",
+                "services": "phone_charging;parcel_locker;emergency_umbrella;drinking_water;rest_area;"
+                "first_aid_kit;reading_corner;legal_advice;mediation",
+                "opening_hours": "Mo-Fr 09:00-18:00",
+                "phone": None,
+            },
+            {
+                "id": "SC003",
+                "name": "渭滨十字心心秦家",
+                "address": "渭滨路3号",
+                **_where("G06"),
+                "site_type": "crossroads",
+                "services": "phone_charging;parcel_locker;emergency_umbrella;drinking_water;rest_area;"
+                "first_aid_kit;reading_corner",
+                "opening_hours": "Mo-Su 07:00-21:00",
+                "phone": "029-33000003",
+            },
         ],
-        [_grid_point("G01"), _grid_point("G03"), _grid_point("G06")], "service_centers",
+        [_grid_point("G01"), _grid_point("G03"), _grid_point("G06")],
+        "service_centers",
     )
     frames["service_centers"]["opened"] = _dates("2021-05-01", "2022-07-01", "2023-03-15")
 
     steps = [f"date_{i}" for i in range(1, 8)]
     tn = _gdf(
         [
-            {"id": "TN001", "name": "北关家属院", **_where("G04"), "households": 120, "stage": "审",
-             "property_company": None},
-            {"id": "TN002", "name": "渭滨小区", **_where("G05"), "households": 86, "stage": "聘",
-             "property_company": "秦都红色物业有限公司"},
+            {
+                "id": "TN001",
+                "name": "北关家属院",
+                **_where("G04"),
+                "households": 120,
+                "stage": "审",
+                "property_company": None,
+            },
+            {
+                "id": "TN002",
+                "name": "渭滨小区",
+                **_where("G05"),
+                "households": 86,
+                "stage": "聘",
+                "property_company": "秦都红色物业有限公司",
+            },
         ],
-        [_grid_point("G04"), box(108.695, 34.315, 108.697, 34.317)], "three_no_compounds",
+        [_grid_point("G04"), box(108.695, 34.315, 108.697, 34.317)],
+        "three_no_compounds",
     )
     reached = {"TN001": 3, "TN002": 7}
     for i, col in enumerate(steps, start=1):
@@ -197,69 +268,154 @@ def minimal_frames() -> dict[str, Frame]:
 
     frames["daycare_centers"] = _gdf(
         [
-            {"id": "DC001", "name": "玉泉社区日间照料中心", "address": "玉泉路5号", **_where("G02"),
-             "meal_delivery_m": 1500, "capacity": 30, "opening_hours": "Mo-Su 07:30-18:30",
-             "phone": "029-33000011"},
-            {"id": "DC002", "name": "西兰社区日间照料中心", "address": "西兰路6号", **_where("G08"),
-             "meal_delivery_m": 2000, "capacity": 40, "opening_hours": "Mo-Fr 08:00-18:00", "phone": None},
+            {
+                "id": "DC001",
+                "name": "玉泉社区日间照料中心",
+                "address": "玉泉路5号",
+                **_where("G02"),
+                "meal_delivery_m": 1500,
+                "capacity": 30,
+                "opening_hours": "Mo-Su 07:30-18:30",
+                "phone": "029-33000011",
+            },
+            {
+                "id": "DC002",
+                "name": "西兰社区日间照料中心",
+                "address": "西兰路6号",
+                **_where("G08"),
+                "meal_delivery_m": 2000,
+                "capacity": 40,
+                "opening_hours": "Mo-Fr 08:00-18:00",
+                "phone": None,
+            },
         ],
-        [_grid_point("G02", 0.001), _grid_point("G08")], "daycare_centers",
+        [_grid_point("G02", 0.001), _grid_point("G08")],
+        "daycare_centers",
     )
     frames["child_care"] = _gdf(
         [
-            {"id": "CC001", "name": "秦都区留守儿童关爱中心", "kind": "care_center", "address": "北关路8号",
-             **_where("G03"), "capacity": 50, "opening_hours": "Mo-Fr 08:00-17:30",
-             "phone": "029-33000021"},
-            {"id": "CC002", "name": "渭滨低偿托育班", "kind": "childcare_class", "address": "渭滨路9号",
-             **_where("G06"), "capacity": 20, "opening_hours": "Mo-Fr 07:30-17:30", "phone": None},
+            {
+                "id": "CC001",
+                "name": "秦都区留守儿童关爱中心",
+                "kind": "care_center",
+                "address": "北关路8号",
+                **_where("G03"),
+                "capacity": 50,
+                "opening_hours": "Mo-Fr 08:00-17:30",
+                "phone": "029-33000021",
+            },
+            {
+                "id": "CC002",
+                "name": "渭滨低偿托育班",
+                "kind": "childcare_class",
+                "address": "渭滨路9号",
+                **_where("G06"),
+                "capacity": 20,
+                "opening_hours": "Mo-Fr 07:30-17:30",
+                "phone": None,
+            },
         ],
-        [_grid_point("G03", 0.001, 0.001), _grid_point("G06", 0.001)], "child_care",
+        [_grid_point("G03", 0.001, 0.001), _grid_point("G06", 0.001)],
+        "child_care",
     )
     frames["legal_teams"] = _gdf(
         [
-            {"id": "LT001", "name": "人民路党员法律服务队", "members": 8, "street_ids": "610402001",
-             "phone": "029-33000031"},
-            {"id": "LT002", "name": "西兰路党员法律服务队", "members": 6, "street_ids": "610402002",
-             "phone": None},
+            {
+                "id": "LT001",
+                "name": "人民路党员法律服务队",
+                "members": 8,
+                "street_ids": "610402001",
+                "phone": "029-33000031",
+            },
+            {
+                "id": "LT002",
+                "name": "西兰路党员法律服务队",
+                "members": 6,
+                "street_ids": "610402002",
+                "phone": None,
+            },
         ],
-        [box(*STREETS["610402001"][4]), box(*STREETS["610402002"][4])], "legal_teams",
+        [box(*STREETS["610402001"][4]), box(*STREETS["610402002"][4])],
+        "legal_teams",
     )
     frames["social_orgs"] = _gdf(
         [
-            {"id": "SO001", "name": "爱尚秦社会工作发展中心", "brand": "小滨工坊", "host_center_id": "SC001",
-             "field": "social_work"},
-            {"id": "SO002", "name": "北关读书会", "brand": None, "host_center_id": "SC002",
-             "field": "culture"},
+            {
+                "id": "SO001",
+                "name": "爱尚秦社会工作发展中心",
+                "brand": "小滨工坊",
+                "host_center_id": "SC001",
+                "field": "social_work",
+            },
+            {
+                "id": "SO002",
+                "name": "北关读书会",
+                "brand": None,
+                "host_center_id": "SC002",
+                "field": "culture",
+            },
         ],
-        [_grid_point("G01"), _grid_point("G03")], "social_orgs",
+        [_grid_point("G01"), _grid_point("G03")],
+        "social_orgs",
     )
     frames["social_orgs"]["founded"] = _dates("2022-01-10", "2023-06-01")
     frames["alliances"] = _gdf(
         [
-            {"id": "AL001", "name": "医药产业党建联盟", "kind": "industry", "sector": "医药",
-             "member_units": 9, "party_members": 120, "street_id": "610402001"},
-            {"id": "AL002", "name": "人民路商圈党建联盟", "kind": "business_district", "sector": "人民路商圈",
-             "member_units": 15, "party_members": 80, "street_id": "610402002"},
+            {
+                "id": "AL001",
+                "name": "医药产业党建联盟",
+                "kind": "industry",
+                "sector": "医药",
+                "member_units": 9,
+                "party_members": 120,
+                "street_id": "610402001",
+            },
+            {
+                "id": "AL002",
+                "name": "人民路商圈党建联盟",
+                "kind": "business_district",
+                "sector": "人民路商圈",
+                "member_units": 15,
+                "party_members": 80,
+                "street_id": "610402002",
+            },
         ],
-        [_grid_point("G02", -0.001), _grid_point("G07", 0.001)], "alliances",
+        [_grid_point("G02", -0.001), _grid_point("G07", 0.001)],
+        "alliances",
     )
     frames["facilities"] = _gdf(
         [
-            {"id": "FA001", "name": "秦都区12345便民呼叫中心", "kind": "call_center_12345",
-             "address": "人民路10号", "street_id": "610402001", "opening_hours": "Mo-Su 00:00-24:00",
-             "phone": "12345"},
-            {"id": "FA002", "name": "社会治理服务中心", "kind": "governance_center", "address": "西兰路11号",
-             "street_id": "610402002", "opening_hours": "Mo-Fr 08:30-17:30", "phone": "029-33000041"},
+            {
+                "id": "FA001",
+                "name": "秦都区12345便民呼叫中心",
+                "kind": "call_center_12345",
+                "address": "人民路10号",
+                "street_id": "610402001",
+                "opening_hours": "Mo-Su 00:00-24:00",
+                "phone": "12345",
+            },
+            {
+                "id": "FA002",
+                "name": "社会治理服务中心",
+                "kind": "governance_center",
+                "address": "西兰路11号",
+                "street_id": "610402002",
+                "opening_hours": "Mo-Fr 08:30-17:30",
+                "phone": "029-33000041",
+            },
         ],
-        [_grid_point("G04", 0.001), _grid_point("G07")], "facilities",
+        [_grid_point("G04", 0.001), _grid_point("G07")],
+        "facilities",
     )
     frames["roads"] = _gdf(
         [
             {"id": "RD001", "name": "人民路", "road_class": "arterial", "walkable": True},
             {"id": "RD002", "name": None, "road_class": "path", "walkable": True},
         ],
-        [LineString([(108.672, MID_Y), (MID_X, MID_Y), (108.708, MID_Y)]),
-         LineString([(MID_X, 34.312), (MID_X, MID_Y), (MID_X, 34.348)])],
+        [
+            LineString([(108.672, MID_Y), (MID_X, MID_Y), (108.708, MID_Y)]),
+            LineString([(MID_X, 34.312), (MID_X, MID_Y), (MID_X, 34.348)]),
+        ],
         "roads",
     )
     frames["water"] = _gdf(
@@ -269,12 +425,33 @@ def minimal_frames() -> dict[str, Frame]:
     )
     records = _table(
         [
-            {"id": "SR001", "center_id": "SC001", "people_served": 320, "business_licences": 12,
-             "catering_permits": 4, "workshop_permits": 1, "problems_solved": 30},
-            {"id": "SR002", "center_id": "SC001", "people_served": 290, "business_licences": 9,
-             "catering_permits": 3, "workshop_permits": 0, "problems_solved": 25},
-            {"id": "SR003", "center_id": "SC002", "people_served": 150, "business_licences": 5,
-             "catering_permits": 2, "workshop_permits": 1, "problems_solved": 11},
+            {
+                "id": "SR001",
+                "center_id": "SC001",
+                "people_served": 320,
+                "business_licences": 12,
+                "catering_permits": 4,
+                "workshop_permits": 1,
+                "problems_solved": 30,
+            },
+            {
+                "id": "SR002",
+                "center_id": "SC001",
+                "people_served": 290,
+                "business_licences": 9,
+                "catering_permits": 3,
+                "workshop_permits": 0,
+                "problems_solved": 25,
+            },
+            {
+                "id": "SR003",
+                "center_id": "SC002",
+                "people_served": 150,
+                "business_licences": 5,
+                "catering_permits": 2,
+                "workshop_permits": 1,
+                "problems_solved": 11,
+            },
         ],
         "service_records",
     )
@@ -291,13 +468,39 @@ def minimal_frames() -> dict[str, Frame]:
     frames["meal_deliveries"] = meals
     cases = _table(
         [
-            {"id": "MC001", "level": "community", "round": 1, "outcome": "success", "case_type": "neighbour",
-             **_where("G01"), "team_id": None, "disputants": "张某; 李某", "disputant_phone": None},
-            {"id": "MC002", "level": "street", "round": 2, "outcome": "failed", "case_type": "property_mgmt",
-             **_where("G05"), "team_id": "LT002", "disputants": "王某; 某物业公司",
-             "disputant_phone": "13800000000"},
-            {"id": "MC003", "level": "district", "round": 3, "outcome": "ongoing", "case_type": "labour",
-             **_where("G03"), "team_id": "LT001", "disputants": "赵某; 某公司", "disputant_phone": None},
+            {
+                "id": "MC001",
+                "level": "community",
+                "round": 1,
+                "outcome": "success",
+                "case_type": "neighbour",
+                **_where("G01"),
+                "team_id": None,
+                "disputants": "张某; 李某",
+                "disputant_phone": None,
+            },
+            {
+                "id": "MC002",
+                "level": "street",
+                "round": 2,
+                "outcome": "failed",
+                "case_type": "property_mgmt",
+                **_where("G05"),
+                "team_id": "LT002",
+                "disputants": "王某; 某物业公司",
+                "disputant_phone": "13800000000",
+            },
+            {
+                "id": "MC003",
+                "level": "district",
+                "round": 3,
+                "outcome": "ongoing",
+                "case_type": "labour",
+                **_where("G03"),
+                "team_id": "LT001",
+                "disputants": "赵某; 某公司",
+                "disputant_phone": None,
+            },
         ],
         "mediation_cases",
     )
@@ -306,12 +509,27 @@ def minimal_frames() -> dict[str, Frame]:
     frames["mediation_cases"] = cases
     events = _gdf(
         [
-            {"id": "GE001", "grid_id": "G02", **_where("G02"), "category": "sanitation", "status": "replied",
-             "description": "垃圾堆放", "reporter_phone": "13900000000"},
-            {"id": "GE002", "grid_id": "G07", **_where("G07"), "category": "facility", "status": "found",
-             "description": None, "reporter_phone": None},
+            {
+                "id": "GE001",
+                "grid_id": "G02",
+                **_where("G02"),
+                "category": "sanitation",
+                "status": "replied",
+                "description": "垃圾堆放",
+                "reporter_phone": "13900000000",
+            },
+            {
+                "id": "GE002",
+                "grid_id": "G07",
+                **_where("G07"),
+                "category": "facility",
+                "status": "found",
+                "description": None,
+                "reporter_phone": None,
+            },
         ],
-        [_grid_point("G02", 0.0005), _grid_point("G07", -0.0005)], "grid_events",
+        [_grid_point("G02", 0.0005), _grid_point("G07", -0.0005)],
+        "grid_events",
     )
     events["found_at"] = _dates("2024-05-01 09:00", "2024-05-03 14:30")
     events["photo_at"] = _dates("2024-05-01 09:05", None)
@@ -321,12 +539,27 @@ def minimal_frames() -> dict[str, Frame]:
     frames["grid_events"] = events
     frames["home_services"] = _gdf(
         [
-            {"id": "HS001", "person_name": "测试甲", "phone": None, "category": "aged", "service": "meal",
-             **_where("G01"), "visits": 12},
-            {"id": "HS002", "person_name": "测试乙", "phone": "13700000000", "category": "left_behind_child",
-             "service": "tracking", **_where("G08"), "visits": 3},
+            {
+                "id": "HS001",
+                "person_name": "测试甲",
+                "phone": None,
+                "category": "aged",
+                "service": "meal",
+                **_where("G01"),
+                "visits": 12,
+            },
+            {
+                "id": "HS002",
+                "person_name": "测试乙",
+                "phone": "13700000000",
+                "category": "left_behind_child",
+                "service": "tracking",
+                **_where("G08"),
+                "visits": 3,
+            },
         ],
-        [_grid_point("G01", -0.001, -0.001), _grid_point("G08", 0.001, -0.001)], "home_services",
+        [_grid_point("G01", -0.001, -0.001), _grid_point("G08", 0.001, -0.001)],
+        "home_services",
     )
     frames["home_services"]["last_visit"] = _dates("2024-05-20", None)
 

@@ -9,12 +9,16 @@ from __future__ import annotations
 from typing import Any
 
 import flask
-from dash import Dash, Input, Output, dcc, html
+from dash import Dash, Input, Output, dash_table, dcc, html
 
+from dashboard.auth import current_principal
+from dashboard.auth.web import CSRF_COOKIE
 from dashboard.context import FACE_PREFIX, AppContext
 from dashboard.i18n import t
 from dashboard.maps import district_map, geojson_layer
 from dashboard.pages.common import lang_switch, layout_for_request, make_dash
+from dashboard.records import RECORD_COLUMNS, record_view
+from geodata.schema import layer as schema_layer
 from layers import REGISTRY, for_face
 
 FACE = "staff"
@@ -28,6 +32,9 @@ class Ids:
     LAYERS = "staff-layers"
     STREET = "staff-street"
     LANG = "staff-lang"
+    RECORD_LAYER = "staff-record-layer"
+    RECORDS = "staff-records"
+    RECORDS_NOTE = "staff-records-note"
 
 
 def panel_layers() -> list[str]:
@@ -86,7 +93,70 @@ def overlays(ctx: AppContext, layers: list[str], street: str | None, lang: str) 
     return children
 
 
+def user_box(lang: str) -> html.Div:
+    """Who is signed in, and a logout that ends the session on the server."""
+    principal = current_principal()
+    csrf = ""
+    if flask.has_request_context():
+        csrf = flask.g.get("csrf") or flask.request.cookies.get(CSRF_COOKIE, "")
+    return html.Div(
+        [
+            html.Span(f"{principal.name} · {t('role_' + principal.role, lang)}", className="rm-user"),
+            html.Form(
+                [
+                    dcc.Input(type="hidden", name="csrf_token", value=csrf),
+                    html.Button(t("logout", lang), type="submit", className="rm-logout"),
+                ],
+                action="/logout",
+                method="POST",
+            ),
+        ],
+        className="rm-user-box",
+    )
+
+
+def records_panel(lang: str) -> html.Section:
+    options = [{"label": schema_layer(n).label(lang), "value": n} for n in RECORD_COLUMNS]
+    return html.Section(
+        [
+            html.Div(
+                [
+                    html.H2(t("records", lang)),
+                    dcc.Dropdown(
+                        id=Ids.RECORD_LAYER,
+                        options=options,
+                        value="grid_events",
+                        clearable=False,
+                        className="rm-record-select",
+                    ),
+                    html.Span(id=Ids.RECORDS_NOTE, className="rm-records-note"),
+                ],
+                className="rm-records-head",
+            ),
+            dash_table.DataTable(
+                id=Ids.RECORDS,
+                page_size=6,
+                sort_action="native",
+                filter_action="none",
+                style_table={"overflowX": "auto"},
+                style_cell={
+                    "fontSize": 13,
+                    "padding": "4px 8px",
+                    "textAlign": "left",
+                    "maxWidth": 220,
+                    "overflow": "hidden",
+                    "textOverflow": "ellipsis",
+                    "fontFamily": "inherit",
+                },
+                style_header={"fontWeight": 600, "background": "#f6f1e7"},
+            ),
+        ],
+        className="rm-staff-records",
+    )
+
+
 def layout(ctx: AppContext, lang: str) -> html.Div:
+    principal = current_principal()
     return html.Div(
         [
             dcc.Store(id=Ids.LANG, data=lang),
@@ -99,7 +169,8 @@ def layout(ctx: AppContext, lang: str) -> html.Div:
                             dcc.Dropdown(
                                 id=Ids.STREET,
                                 options=street_options(ctx, lang),
-                                value=None,
+                                # Street staff start on their own street.
+                                value=principal.street_id,
                                 placeholder=t("all_streets", lang),
                                 clearable=True,
                                 className="rm-street-select",
@@ -109,6 +180,7 @@ def layout(ctx: AppContext, lang: str) -> html.Div:
                     ),
                     html.Span(t("demo_data", lang), className="rm-badge") if ctx.dataset.is_demo else None,
                     lang_switch(lang, FACE_PREFIX[FACE]),
+                    user_box(lang),
                 ],
                 className="rm-staff-header",
             ),
@@ -131,6 +203,7 @@ def layout(ctx: AppContext, lang: str) -> html.Div:
                 ),
                 className="rm-staff-map",
             ),
+            records_panel(lang),
         ],
         className="rm-staff",
         lang="zh-CN" if lang == "zh" else "en",
@@ -150,6 +223,32 @@ def register_callbacks(app: Dash, ctx: AppContext) -> None:
         street = street if street in known_streets else None
         lang = lang if lang in ("zh", "en") else ctx.settings.lang
         return overlays(ctx, layers or [], street, lang)
+
+    @app.callback(
+        Output(Ids.RECORDS, "data"),
+        Output(Ids.RECORDS, "columns"),
+        Output(Ids.RECORDS_NOTE, "children"),
+        Input(Ids.RECORD_LAYER, "value"),
+        Input(Ids.STREET, "value"),
+        Input(Ids.LANG, "data"),
+    )
+    def show_records(layer: str | None, street: str | None, lang: str | None):
+        # Browser values only choose what to list; who may read personal data is the
+        # signed-in principal's account (street scope), decided here on the server.
+        layer = layer if layer in RECORD_COLUMNS else "grid_events"
+        street = street if street in known_streets else None
+        lang = lang if lang in ("zh", "en") else ctx.settings.lang
+        view = record_view(ctx.dataset, layer, street, current_principal(), lang)
+        note = records_note(len(view.rows), view.total, view.masked_rows, lang)
+        return view.rows, view.columns, note
+
+
+def records_note(shown: int, total: int, masked: int, lang: str) -> str:
+    if lang == "zh":
+        text = f"显示最新 {shown:,} / 共 {total:,} 条"
+        return text + (f"；{masked:,} 条的个人信息已脱敏（非本街道）" if masked else "")
+    text = f"newest {shown:,} of {total:,}"
+    return text + (f"; personal data masked in {masked:,} (other streets)" if masked else "")
 
 
 def create(server: flask.Flask, ctx: AppContext) -> Dash:

@@ -65,6 +65,9 @@ def demo_meta(seed: int = DEFAULT_SEED) -> dict[str, str]:
     """Provenance for the ``redmap_meta`` table: generator, seed, sources, chosen figures."""
     meta = {
         "generator": f"geodata.demo {GENERATOR_VERSION}",
+        # Marks the whole file as demo data: the app says so on every face and creates
+        # the demo accounts; production refuses such a file.
+        "demo": "true",
         "seed": str(seed),
         "outline_source": OUTLINE_SOURCE,
         "demo_notice": DEMO_NOTICE,

@@ -92,7 +92,7 @@ def test_public_page_speaks_english_on_request(live_server, open_page):
 
 
 def test_staff_layer_panel_counts_come_from_the_data(live_server, demo_dataset, open_page, screenshots_dir):
-    page, watch = open_page(live_server.url + "/staff/", 1366, 768, live_server.url)
+    page, watch = open_page(live_server.url + "/staff/", 1366, 768, live_server.url, login="admin")
     wait_for_features(page, "service_centers")
     for layer in ("service_centers", "three_no_compounds", "grids", "building_groups"):
         shown = page.locator(f"[data-layer-count='{layer}']").inner_text().replace(",", "")
@@ -102,7 +102,7 @@ def test_staff_layer_panel_counts_come_from_the_data(live_server, demo_dataset, 
 
 
 def test_unticking_a_layer_hides_its_features(live_server, open_page):
-    page, watch = open_page(live_server.url + "/staff/", 1366, 768, live_server.url)
+    page, watch = open_page(live_server.url + "/staff/", 1366, 768, live_server.url, login="admin")
     wait_for_features(page, "three_no_compounds")
     page.locator(".rm-layer-list input[value='three_no_compounds']").uncheck()
     page.wait_for_function("() => !document.querySelector('path.rm-f-three_no_compounds')")
@@ -114,7 +114,7 @@ def test_street_filter_leaves_only_that_streets_features(live_server, demo_datas
     centers = demo_dataset["service_centers"]
     street = demo_dataset["streets"].sort_values("id").iloc[3]
     expected = int((centers["street_id"] == street["id"]).sum())
-    page, watch = open_page(live_server.url + "/staff/", 1366, 768, live_server.url)
+    page, watch = open_page(live_server.url + "/staff/", 1366, 768, live_server.url, login="admin")
     wait_for_features(page, "service_centers")
     page.locator("#staff-street").click()
     page.get_by_role("option", name=street["name"]).click()
@@ -132,7 +132,7 @@ def test_street_filter_leaves_only_that_streets_features(live_server, demo_datas
 def test_wall_fits_the_screen_and_shows_kpis_from_the_data(
     live_server, demo_dataset, open_page, screenshots_dir, width, height
 ):
-    page, watch = open_page(live_server.url + "/wall/", width, height, live_server.url)
+    page, watch = open_page(live_server.url + "/wall/", width, height, live_server.url, login="viewer")
     wait_for_features(page, "streets")
     expected = {k.name: k.text for k in district_kpis(demo_dataset.frames, now=demo_dataset.as_of())}
     shown = page.eval_on_selector_all(

@@ -10,7 +10,7 @@ import pytest
 from dashboard import create_app
 from geodata.schema import SCHEMA
 from geodata.validate import DataError
-from tests.conftest import make_settings
+from tests.conftest import client_login, make_settings
 from tests.factories import minimal_frames, write_minimal
 
 
@@ -31,7 +31,9 @@ def test_healthz_reports_the_data_file_and_every_layer_count(client):
     assert body["layers"] == {name: len(frames[name]) for name in SCHEMA}
 
 
-def test_each_face_is_served_at_its_path(client):
+def test_each_face_is_served_at_its_path(minimal_path):
+    client = create_app(make_settings(minimal_path)).test_client()
+    client_login(client, "admin")
     for path, title in (("/", "心心秦家"), ("/staff/", "工作台"), ("/wall/", "指挥大屏")):
         response = client.get(path)
         assert response.status_code == 200 and title in response.get_data(as_text=True)
@@ -44,8 +46,9 @@ def test_the_public_app_reveals_nothing_of_the_internal_ones(client):
         assert "staff-" not in text and "wall-" not in text
         assert '"face":"staff"' not in text.replace(" ", "")
     # The internal apps' callbacks are registered only under their own prefix.
-    assert client.get("/staff/_dash-dependencies").status_code == 200
-    staff_deps = client.get("/staff/_dash-dependencies").get_data(as_text=True)
+    admin = client.application.test_client()
+    client_login(admin, "admin")
+    staff_deps = admin.get("/staff/_dash-dependencies").get_data(as_text=True)
     assert "staff-overlays" in staff_deps and "staff-overlays" not in public_deps
 
 
@@ -59,6 +62,8 @@ def test_public_layer_files_hold_public_layers_and_fields_only(client):
 
 
 def test_layer_files_are_gzipped_and_revalidated_by_etag(client):
+    client = client.application.test_client()
+    client_login(client, "admin")
     first = client.get("/staff/data/layers/grids.geojson", headers={"Accept-Encoding": "gzip"})
     assert first.headers["Content-Encoding"] == "gzip"
     doc = json.loads(gzip.decompress(first.data))

@@ -1,0 +1,181 @@
+"""Authentication policy: logins, throttling, sessions with idle and absolute expiry, kiosks.
+
+Everything time-dependent reads an injected clock, so tests can drive time.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from .passwords import check_strength, hash_password, verify_password
+from .roles import USER_ROLES, Principal
+from .store import Store, UserRow
+
+log = logging.getLogger("redmap.auth")
+
+IDLE_SECONDS = 30 * 60
+ABSOLUTE_SECONDS = 12 * 3600
+FAILURE_WINDOW = 15 * 60
+MAX_ACCOUNT_FAILURES = 10
+"""After this many failed passwords for one account within the window, every further
+attempt is refused, even with the right password, until the window has passed."""
+MAX_CLIENT_FAILURES = 30
+TOUCH_EVERY = 60
+"""Seconds between writes of a session's last-seen time (keeps reads cheap)."""
+
+# Same time for a wrong name as for a wrong password, so names cannot be probed.
+_DUMMY_HASH = hash_password(secrets.token_hex(8))
+
+
+class AuthError(Exception):
+    """A login was refused; ``reason`` is shown to the user (never which part was wrong)."""
+
+    def __init__(self, reason: str, throttled: bool = False) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.throttled = throttled
+
+
+@dataclass(frozen=True)
+class Session:
+    """A new server-side session: the cookie value and its CSRF token."""
+
+    session_id: str
+    csrf: str
+    principal: Principal
+
+
+class AuthService:
+    """Logins and sessions over a :class:`Store`."""
+
+    def __init__(self, store: Store, clock: Callable[[], float] = time.time) -> None:
+        self.store = store
+        self.clock = clock
+
+    # -- users -----------------------------------------------------------------------
+    def add_user(
+        self, name: str, role: str, password: str, street_id: str | None = None, demo: bool = False
+    ) -> None:
+        """Create or replace a user; ValueError says what is wrong with the request."""
+        if not name or not name.replace("_", "").replace("-", "").isalnum():
+            raise ValueError(f"user name {name!r} must be letters, digits, '-' or '_'")
+        if role not in USER_ROLES:
+            raise ValueError(f"role must be one of {', '.join(USER_ROLES)}, not {role!r}")
+        if (role == "street_staff") != bool(street_id):
+            raise ValueError("a street_staff user needs --street, and only a street_staff user has one")
+        weak = check_strength(password)
+        if weak:
+            raise ValueError(weak)
+        self.store.put_user(
+            UserRow(name, role, street_id, hash_password(password), False, demo), self.clock()
+        )
+        self.store.audit(self.clock(), "user_saved", name, None, f"role={role} street={street_id or ''}")
+
+    def disable_user(self, name: str, disabled: bool = True) -> bool:
+        changed = self.store.set_disabled(name, disabled)
+        if changed:
+            self.store.audit(self.clock(), "user_disabled" if disabled else "user_enabled", name, None)
+        return changed
+
+    # -- login -------------------------------------------------------------------------
+    def login(self, name: str, password: str, client: str) -> Session:
+        """Check a password and open a new session (a fresh id at every login).
+
+        Raises
+        ------
+        AuthError
+            Wrong name or password, a disabled account, or too many recent failures
+            for this account or this client.
+        """
+        now = self.clock()
+        since = now - FAILURE_WINDOW
+        if (
+            self.store.count_failures("account", name, since) >= MAX_ACCOUNT_FAILURES
+            or self.store.count_failures("client", client, since) >= MAX_CLIENT_FAILURES
+        ):
+            self.store.audit(now, "login_throttled", name, client)
+            log.warning("login throttled for %r from %s", name, client)
+            raise AuthError("too many failed attempts; try again in 15 minutes", throttled=True)
+        user = self.store.get_user(name)
+        ok = verify_password(password, user.password_hash if user else _DUMMY_HASH)
+        if not ok or user is None or user.disabled:
+            self.store.add_failure("account", name, now)
+            self.store.add_failure("client", client, now)
+            self.store.audit(now, "login_failed", name, client, "disabled" if user and ok else "")
+            log.warning("login failed for %r from %s", name, client)
+            raise AuthError("wrong user name or password")
+        self.store.clear_failures("account", name)
+        self.store.audit(now, "login", name, client)
+        log.info("login %r (%s) from %s", name, user.role, client)
+        return self._open(name, user.role, user.street_id)
+
+    def kiosk_login(self, token: str, client: str) -> Session:
+        """Open a wall-only session from a kiosk credential."""
+        now = self.clock()
+        if self.store.count_failures("client", client, now - FAILURE_WINDOW) >= MAX_CLIENT_FAILURES:
+            raise AuthError("too many failed attempts; try again in 15 minutes", throttled=True)
+        found = self.store.find_kiosk(token)
+        if found is None:
+            self.store.add_failure("client", client, now)
+            self.store.audit(now, "kiosk_failed", None, client)
+            raise AuthError("this display link is not valid (revoked or mistyped)")
+        kiosk_id, label = found
+        self.store.audit(now, "kiosk_login", f"kiosk:{kiosk_id}", client, label)
+        return self._open(f"kiosk:{kiosk_id}", "kiosk", None)
+
+    def _open(self, name: str, role: str, street_id: str | None) -> Session:
+        session_id, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+        now = self.clock()
+        self.store.purge_sessions(now - IDLE_SECONDS, now - ABSOLUTE_SECONDS)
+        self.store.add_session(session_id, name, role, street_id, csrf, now)
+        return Session(session_id, csrf, Principal(name, role, street_id, session_id))  # type: ignore[arg-type]
+
+    # -- sessions ------------------------------------------------------------------------
+    def resolve(self, session_id: str | None) -> tuple[Principal, str] | None:
+        """The principal and CSRF token of a live session, or None (expired, unknown, ended).
+
+        Kiosk sessions have no idle limit: a wall display runs unattended for days;
+        revoking its credential ends them.
+        """
+        if not session_id:
+            return None
+        row = self.store.get_session(session_id)
+        if row is None:
+            return None
+        name, role, street_id, csrf, created, last_seen = row
+        now = self.clock()
+        idle_expired = role != "kiosk" and now - last_seen > IDLE_SECONDS
+        if idle_expired or (role != "kiosk" and now - created > ABSOLUTE_SECONDS):
+            self.store.delete_session(session_id)
+            return None
+        if role != "kiosk":
+            user = self.store.get_user(name)
+            if user is None or user.disabled:
+                self.store.delete_session(session_id)
+                return None
+        if now - last_seen > TOUCH_EVERY:
+            self.store.touch_session(session_id, now)
+        return Principal(name, role, street_id, session_id), csrf
+
+    def logout(self, principal: Principal, client: str) -> None:
+        if principal.session_id:
+            self.store.delete_session(principal.session_id)
+            self.store.audit(self.clock(), "logout", principal.name, client)
+
+    # -- kiosk credentials -----------------------------------------------------------------
+    def create_kiosk(self, label: str) -> tuple[int, str]:
+        """A new long-lived wall credential: (id, token). The token is shown once."""
+        token = secrets.token_urlsafe(24)
+        kiosk_id = self.store.add_kiosk(label, token, self.clock())
+        self.store.audit(self.clock(), "kiosk_created", f"kiosk:{kiosk_id}", None, label)
+        return kiosk_id, token
+
+    def revoke_kiosk(self, kiosk_id: int) -> bool:
+        revoked = self.store.revoke_kiosk(kiosk_id, self.clock())
+        if revoked:
+            self.store.audit(self.clock(), "kiosk_revoked", f"kiosk:{kiosk_id}", None)
+        return revoked
