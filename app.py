@@ -3,10 +3,9 @@
 import logging
 import sys
 
-from geodata.validate import DataError
-
 from dashboard import create_app
 from dashboard.settings import Settings, SettingsError
+from geodata.validate import DataError
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
 
