@@ -52,7 +52,9 @@
   function pointToLayer(feature, latlng, context) {
     var h = hideoutOf(context);
     // The class lets tests and stylesheets find a layer's features.
-    return L.circleMarker(latlng, scaled(Object.assign({className: "rm-f rm-f-" + h.layer}, h.style || {}), h));
+    var options = Object.assign({className: "rm-f rm-f-" + h.layer}, h.style || {});
+    if (context && context.pane) { options.pane = context.pane; }  // markers keep their layer's pane
+    return L.circleMarker(latlng, scaled(options, h));
   }
 
   function clusterToLayer(feature, latlng, index, context) {

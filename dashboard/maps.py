@@ -18,6 +18,12 @@ from .context import AppContext
 from .i18n import t
 
 
+PANES: dict[str, int] = {"rm-base": 250, "rm-areas": 410, "rm-points": 450}
+"""Map panes by z-index. Layers load asynchronously, so drawing order cannot rely on
+the order they were added: the opaque basemap once landed on top of the points."""
+PANE_OF_KIND = {"basemap": "rm-base", "area": "rm-areas", "line": "rm-areas", "point": "rm-points"}
+
+
 def js(name: str) -> dict[str, str]:
     """Reference to a function in ``assets/redmap.js`` (``window.redmap``)."""
     return {"variable": f"redmap.{name}"}
@@ -67,6 +73,7 @@ def geojson_layer(
             "filters": {},
             **(hideout or {}),
         },
+        pane=PANE_OF_KIND[spec.kind],
         interactive=spec.kind != "basemap",
         bubblingMouseEvents=spec.kind == "basemap",
         **props,
@@ -96,7 +103,7 @@ def district_map(
     hideouts = hideouts or {}
     basemap = [REGISTRY[i] for i in layer_ids if REGISTRY[i].kind == "basemap"]
     overlays = [REGISTRY[i] for i in layer_ids if REGISTRY[i].kind != "basemap"]
-    children: list[Any] = []
+    children: list[Any] = [dl.Pane(name=name, style={"zIndex": z}) for name, z in PANES.items()]
     if ctx.settings.tile_url:
         children.append(dl.TileLayer(url=ctx.settings.tile_url, attribution=ctx.settings.tile_attribution))
     children += [geojson_layer(ctx, spec, face, lang, hideouts.get(spec.id)) for spec in basemap]

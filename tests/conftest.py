@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import threading
@@ -62,6 +63,7 @@ class LiveServer:
     """The real app served by werkzeug in a thread, on 127.0.0.1 and a free port."""
 
     def __init__(self, settings: Settings) -> None:
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one line per request drowns the output
         self.app = create_app(settings)
         self._server = make_server("127.0.0.1", 0, self.app, threaded=True)
         self.port = self._server.server_port

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable
 
 from dash import Dash
@@ -37,9 +38,13 @@ __all__ = [
 ]
 
 
-def demo_account_name(street_name: str) -> str:
-    """``人民路街道`` → ``staff_renminlu`` (pinyin of the name without 街道)."""
-    return "staff_" + "".join(lazy_pinyin(street_name.removesuffix("街道")))
+def demo_account_name(street_name: str, street_id: str = "") -> str:
+    """``人民路街道`` → ``staff_renminlu`` (pinyin of the name without 街道).
+
+    A name that gives no clean pinyin falls back to the street's code.
+    """
+    slug = re.sub(r"[^a-z0-9]", "", "".join(lazy_pinyin(street_name.removesuffix("街道"))).lower())
+    return "staff_" + (slug[:24] if slug else re.sub(r"[^A-Za-z0-9]", "", street_id))
 
 
 def ensure_demo_accounts(
@@ -55,7 +60,7 @@ def ensure_demo_accounts(
     auth.add_user("admin", "admin", password, demo=True)
     auth.add_user("viewer", "viewer", password, demo=True)
     for street_id, street_name in streets:
-        name = demo_account_name(street_name)
+        name = demo_account_name(street_name, street_id)
         auth.add_user(name, "street_staff", password, street_id=street_id, demo=True)
         names.append(name)
     if not settings.demo_password:
