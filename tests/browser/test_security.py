@@ -44,6 +44,7 @@ def test_script_in_feature_text_shows_as_text_on_the_public_map(hostile_server, 
     assert "<img src=x" in popup.inner_text()  # the payload is visible as text
     assert page.evaluate("window.__xss") is None
     assert page.locator(".leaflet-popup-content img, .rm-street-label img").count() == 0
+    assert watch.page_errors == [] and watch.console_errors == []
 
 
 def test_script_in_records_shows_as_text_in_the_staff_table(hostile_server, open_page):
