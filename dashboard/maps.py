@@ -17,7 +17,6 @@ from layers import REGISTRY, LayerSpec
 from .context import AppContext
 from .i18n import t
 
-
 PANES: dict[str, int] = {"rm-base": 250, "rm-areas": 410, "rm-points": 450}
 """Map panes by z-index. Layers load asynchronously, so drawing order cannot rely on
 the order they were added: the opaque basemap once landed on top of the points."""
