@@ -367,6 +367,10 @@ class WalkingNetwork:
         ax, ay, dx, dy, len2 = self._pa_x, self._pa_y, self._pd_x, self._pd_y, self._plen2
         while True:
             found = self._piece_tree.query_ball_point((x, y), radius)
+            if not found:  # far from any road: let the tree say how far, then look there
+                d0, _ = self._piece_tree.query((x, y))
+                radius = float(d0) + half + 1e-6
+                continue
             best = (math.inf, -1, 0.0, 0.0, 0.0)
             for i in sorted(found):  # sorted: ties go to the lowest piece, deterministically
                 px, py = x - ax[i], y - ay[i]
@@ -377,9 +381,9 @@ class WalkingNetwork:
                 if d2 < best[0]:
                     best = (d2, i, t, cx, cy)
             dist = math.sqrt(best[0])
-            if best[1] >= 0 and dist + half <= radius:
+            if dist + half <= radius:
                 break
-            radius = dist + half + 1e-6 if best[1] >= 0 else radius * 4
+            radius = dist + half + 1e-6
         d2, piece, t, cx, cy = best
         edge = self._pedge[piece]
         length = self._len_list[edge]
@@ -658,9 +662,7 @@ class WalkingNetwork:
         virt = n + np.arange(c)
         src = np.concatenate([virt, virt])
         dst = np.array([s.u for s in snaps] + [s.v for s in snaps])
-        w = np.array(
-            [s.distance_m + s.to_u_m for s in snaps] + [s.distance_m + s.to_v_m for s in snaps]
-        )
+        w = np.array([s.distance_m + s.to_u_m for s in snaps] + [s.distance_m + s.to_v_m for s in snaps])
         g = self.graph.tocoo()
         aug = csr_matrix(
             (

@@ -1,0 +1,587 @@
+"""Nearest service points for the public finder: by straight line and on foot.
+
+:meth:`ServiceIndex.build` runs once per process (each web worker builds its own);
+afterwards the index is read-only and queries take well under a millisecond:
+
+* **straight line** — a k-d tree per kind in EPSG:4545, then exact geodesic
+  distances (WGS-84, :class:`pyproj.Geod`) to re-rank the few returned;
+* **on foot** — for every junction of the walking network and every kind, the
+  :data:`TABLE_K` nearest candidates by walking distance are precomputed. A query
+  is snapped onto a road segment and combines the tables of the segment's two ends
+  (plus any candidate on that very segment): a snap (~20–40 µs) and a few array
+  look-ups, no graph search per query.
+
+Kinds of service
+----------------
+* each code of :data:`geodata.schema.SERVICE_MENU` offered by at least one service
+  centre: the centres offering it;
+* ``"any"``: every 心心秦家 service centre;
+* ``"daycare_meals"``: the day-care centres for the elderly (日间照料中心, with meal
+  delivery) from ``daycare_centers``;
+* ``"childcare"``: the ``child_care`` layer (留守儿童关爱中心 and 低偿托育班)
+  *together with* the centres offering the ``childcare`` service — a parent asking
+  for childcare wants all of them;
+* ``"legal_aid"``: the centres offering ``legal_advice`` (the party-member legal
+  service teams are areas, not places one can walk to; they staff these centres);
+* ``"tele_medicine"``: the centres offering ``tele_medicine``. The communities'
+  ``tele_medicine`` flag is *not* used: it says a 云医院 terminal exists somewhere in
+  the community, with no position to walk to, and pointing at the community's
+  centroid would send an old person to a field.
+
+Walking distance is off-network leg + network distance + the candidate's own
+off-network leg, at :data:`geodata.network.WALK_SPEED_M_PER_MIN`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+from pyproj import Geod, Transformer
+from scipy.spatial import cKDTree
+
+from geodata.network import WALK_SPEED_M_PER_MIN, Snap, WalkingNetwork, walk_minutes
+from geodata.schema import MEASURE_CRS, SCHEMA, SERVICE_MENU, STORAGE_CRS, split_codes
+
+TABLE_K = 8
+"""Candidates kept per junction and kind: the most :meth:`ServiceIndex.nearest` can return."""
+
+LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+"""Opening hours in the data are local time."""
+
+CANDIDATE_LAYERS: tuple[str, ...] = ("service_centers", "daycare_centers", "child_care")
+"""Point layers the finder can send a resident to."""
+
+EXTRA_KINDS: Mapping[str, tuple[str, str]] = MappingProxyType(
+    {
+        "any": ("心心秦家服务中心", "Any service centre"),
+        "daycare_meals": ("日间照料·助餐", "Day care and meals"),
+        "childcare": ("托育与留守儿童关爱", "Childcare"),
+        "legal_aid": ("法律服务", "Legal aid"),
+        "tele_medicine": ("云医院问诊", "Tele-medicine"),
+    }
+)
+"""Kinds beyond the service menu codes, with their zh/en labels."""
+
+KNOWN_KINDS: frozenset[str] = frozenset(EXTRA_KINDS) | frozenset(c.value for c in SERVICE_MENU)
+"""Every kind a query may name (some may have no candidates in a given dataset)."""
+
+_PUBLIC_ATTRS = ("name", "address", "services", "opening_hours", "phone")
+_GEOD = Geod(ellps="WGS84")  # stateless: safe to share between threads
+_SCALE_MARGIN = 1e-3
+"""Bound on |projected / geodesic - 1| for distances in EPSG:4545 within its zone
+(about 5e-5 at Qindu, 108.7°E; 3.4e-4 at the zone's 1.5° edge)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    """One place in a nearest-service answer: public fields and distances.
+
+    Attributes
+    ----------
+    id, layer : str
+        Feature id and the layer it comes from.
+    name, address, phone, opening_hours : str or None
+        Public fields (None when the layer has no such public field or it is empty).
+    services : tuple of str
+        Service codes offered (service centres; empty for other layers).
+    lon, lat : float
+        Position, EPSG:4326.
+    distance_m : float
+        Straight-line (geodesic) distance from the query.
+    walk_m : float or None
+        Walking distance along roads (None in straight-line answers); never less
+        than ``distance_m``.
+    walk_min : int or None
+        ``walk_m`` in whole minutes at the walking speed, rounded up.
+    """
+
+    id: str
+    layer: str
+    name: str | None
+    lon: float
+    lat: float
+    services: tuple[str, ...]
+    opening_hours: str | None
+    address: str | None
+    phone: str | None
+    distance_m: float
+    walk_m: float | None = None
+    walk_min: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready dict (distances rounded to the metre)."""
+        return {
+            "id": self.id,
+            "layer": self.layer,
+            "name": self.name,
+            "lon": round(self.lon, 6),
+            "lat": round(self.lat, 6),
+            "services": list(self.services),
+            "opening_hours": self.opening_hours,
+            "address": self.address,
+            "phone": self.phone,
+            "distance_m": round(self.distance_m),
+            "walk_m": None if self.walk_m is None else round(self.walk_m),
+            "walk_min": self.walk_min,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class _Place:
+    id: str
+    layer: str
+    name: str | None
+    address: str | None
+    services: tuple[str, ...]
+    opening_hours: str | None
+    phone: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Kind:
+    members: np.ndarray  # place indices, ascending
+    tree: cKDTree | None  # over members' EPSG:4545 points
+    table_idx: np.ndarray  # (n_nodes, TABLE_K) place index, -1 where none
+    table_d: np.ndarray  # (n_nodes, TABLE_K) metres from node to place, inf where none
+    on_edge: Mapping[int, tuple[int, ...]]  # edge -> members snapped onto it
+
+
+class ServiceIndex:
+    """Nearest-service look-ups over one dataset and its walking network, read-only.
+
+    Build with :meth:`build`.
+    """
+
+    def __init__(
+        self,
+        network: WalkingNetwork,
+        places: tuple[_Place, ...],
+        lonlat: np.ndarray,
+        xy: np.ndarray,
+        snaps: tuple[Snap, ...],
+        kinds: Mapping[str, _Kind],
+    ) -> None:
+        self.network = network
+        self._places = places
+        self._lonlat = lonlat
+        self._lonlat_list: list[list[float]] = lonlat.tolist()
+        self._xy = xy
+        self._snaps = snaps
+        self._kinds = kinds
+        self._to_xy = Transformer.from_crs(STORAGE_CRS, MEASURE_CRS, always_xy=True)
+
+    # --- building -----------------------------------------------------------------
+
+    @classmethod
+    def build(
+        cls,
+        frames: Mapping[str, gpd.GeoDataFrame] | Any,
+        network: WalkingNetwork,
+        limit_m: float = math.inf,
+    ) -> ServiceIndex:
+        """Collect the candidate places per kind and precompute the walking tables.
+
+        Parameters
+        ----------
+        frames : mapping of layer name to GeoDataFrame, or a Dataset
+            Needs ``service_centers``; ``daycare_centers`` and ``child_care`` are
+            used when present.
+        network : WalkingNetwork
+            Built from the same dataset's roads.
+        limit_m : float
+            Walking distance beyond which a place is left out of a junction's table
+            (infinite by default: exact everywhere; at 2,000 junctions all kinds
+            take well under a second).
+
+        Returns
+        -------
+        ServiceIndex
+        """
+        frames = getattr(frames, "frames", frames)  # a Dataset or its frames
+        places: list[_Place] = []
+        lonlat: list[tuple[float, float]] = []
+        for layer in CANDIDATE_LAYERS:
+            if layer not in frames:
+                continue
+            for place, point in _read_places(layer, frames[layer]):
+                places.append(place)
+                lonlat.append(point)
+        ll = np.array(lonlat, dtype=float).reshape(-1, 2)
+        to_xy = Transformer.from_crs(STORAGE_CRS, MEASURE_CRS, always_xy=True)
+        xy = np.column_stack(to_xy.transform(ll[:, 0], ll[:, 1])) if len(ll) else np.zeros((0, 2))
+        snaps = tuple(network.snap_many_xy(xy))
+
+        members = _kind_members(places)
+        n_nodes = network.n_nodes
+        best_d = {k: np.full((n_nodes, TABLE_K), np.inf) for k in members}
+        best_i = {k: np.full((n_nodes, TABLE_K), -1, dtype=np.int64) for k in members}
+        # One multi-source pass over all places, chunked to bound memory; each chunk's
+        # rows are merged into the running top-k of every kind they belong to.
+        for start, dist in network.distances_from_snaps(snaps, limit_m):
+            rows = np.arange(start, start + len(dist))
+            for kind, m in members.items():
+                sel = np.isin(rows, m)
+                if not sel.any():
+                    continue
+                cat_d = np.concatenate([best_d[kind], dist[sel].T], axis=1)
+                cat_i = np.concatenate(
+                    [best_i[kind], np.broadcast_to(rows[sel], (n_nodes, int(sel.sum())))], axis=1
+                )
+                # Sort by distance, then place index so equal distances rank stably.
+                order = np.lexsort((cat_i, cat_d), axis=-1)[:, :TABLE_K]
+                best_d[kind] = np.take_along_axis(cat_d, order, axis=1)
+                best_i[kind] = np.take_along_axis(cat_i, order, axis=1)
+
+        kinds: dict[str, _Kind] = {}
+        for kind, m in members.items():
+            table_d, table_i = best_d[kind], best_i[kind]
+            table_i[~np.isfinite(table_d)] = -1
+            on_edge: dict[int, list[int]] = {}
+            for p in m.tolist():
+                on_edge.setdefault(snaps[p].edge, []).append(p)
+            kinds[kind] = _Kind(
+                members=_frozen(m),
+                tree=cKDTree(xy[m]) if len(m) else None,
+                table_idx=_frozen(table_i),
+                table_d=_frozen(table_d),
+                on_edge=MappingProxyType({e: tuple(ps) for e, ps in on_edge.items()}),
+            )
+        return cls(network, tuple(places), _frozen(ll), _frozen(xy), snaps, MappingProxyType(kinds))
+
+    # --- facts --------------------------------------------------------------------
+
+    @property
+    def kinds(self) -> tuple[str, ...]:
+        """Kinds with at least one candidate, in a stable order (extras, then menu order)."""
+        return tuple(k for k in self._kinds if len(self._kinds[k].members))
+
+    def count(self, kind: str) -> int:
+        """Number of candidate places of a kind (0 for a known kind nobody offers)."""
+        self._check(kind)
+        return len(self._kinds[kind].members) if kind in self._kinds else 0
+
+    @staticmethod
+    def _check(kind: str) -> None:
+        if kind not in KNOWN_KINDS:
+            raise ValueError(f"unknown kind {kind!r}; known: {', '.join(sorted(KNOWN_KINDS))}")
+
+    # --- queries ------------------------------------------------------------------
+
+    def nearest_straight(self, lon: float, lat: float, kind: str = "any", k: int = 5) -> list[Result]:
+        """The ``k`` nearest places of a kind by straight-line distance.
+
+        Parameters
+        ----------
+        lon, lat : float
+            The query, EPSG:4326.
+        kind : str
+            A kind of :data:`KNOWN_KINDS`.
+        k : int
+            How many.
+
+        Returns
+        -------
+        list of Result
+            Sorted by geodesic ``distance_m``, then id; ``walk_m`` is None.
+        """
+        if k < 1:
+            raise ValueError("k must be at least 1")
+        if kind not in self._kinds:
+            self._check(kind)
+            return []
+        kd = self._kinds[kind]
+        n = len(kd.members)
+        if n == 0 or kd.tree is None:
+            return []
+        x, y = self._to_xy.transform(lon, lat)
+        ask = min(n, k + 4)
+        while True:
+            proj_d, local = kd.tree.query((x, y), k=ask)
+            local = np.atleast_1d(local)
+            proj_d = np.atleast_1d(proj_d)
+            idx = kd.members[local].tolist()
+            geo = [self._geodesic_one(lon, lat, p) for p in idx]
+            order = sorted(range(len(idx)), key=lambda j: (geo[j], self._places[idx[j]].id))[:k]
+            # The tree answer is exact once the k-th geodesic distance is clearly below
+            # the farthest projected distance fetched (or all places were fetched).
+            if ask == n or geo[order[-1]] * (1 + _SCALE_MARGIN) < proj_d[-1]:
+                break
+            ask = min(n, ask * 2)
+        return [self._result(idx[j], geo[j]) for j in order]
+
+    def nearest(self, lon: float, lat: float, kind: str = "any", k: int = 5) -> list[Result]:
+        """The ``k`` nearest places of a kind on foot.
+
+        Parameters
+        ----------
+        lon, lat : float
+            The query, EPSG:4326.
+        kind : str
+            A kind of :data:`KNOWN_KINDS`.
+        k : int
+            How many, at most :data:`TABLE_K`.
+
+        Returns
+        -------
+        list of Result
+            Sorted by ``walk_m``, then ``distance_m``, then id. Places that cannot
+            be reached on foot (another network component) are left out, so fewer
+            than ``k`` may come back.
+        """
+        if not 1 <= k <= TABLE_K:
+            raise ValueError(f"k must be between 1 and {TABLE_K}")
+        if kind not in self._kinds:
+            self._check(kind)
+            return []
+        kd = self._kinds[kind]
+        if len(kd.members) == 0:
+            return []
+        s = self.network.snap(lon, lat)
+        walk: dict[int, float] = {}
+        # Leave the query's edge by either end, then follow that end's table.
+        for node, along in ((s.u, s.to_u_m), (s.v, s.to_v_m)):
+            for p, d in zip(kd.table_idx[node].tolist(), kd.table_d[node].tolist(), strict=True):
+                if p < 0:
+                    break
+                w = s.distance_m + along + d
+                if w < walk.get(p, math.inf):
+                    walk[p] = w
+        # A place on the very same edge may be reached without passing either end.
+        for p in kd.on_edge.get(s.edge, ()):
+            c = self._snaps[p]
+            w = s.distance_m + abs(s.along_m - c.along_m) + c.distance_m
+            if w < walk.get(p, math.inf):
+                walk[p] = w
+        if not walk:
+            return []
+        raw = sorted(walk.items(), key=lambda pw: pw[1])
+        # Clamping to the straight line only ever raises a walk, and by less than the
+        # projection's scale error (< 0.1 %): only places within that margin of the
+        # k-th can still move into the top k, so only they need a geodesic.
+        margin = raw[min(k, len(raw)) - 1][1] * (1 + _SCALE_MARGIN) + 1e-6
+        ranked = []
+        for p, w in raw:
+            if w > margin:
+                break
+            g = self._geodesic_one(lon, lat, p)
+            ranked.append((max(w, g), g, self._places[p].id, p))
+        ranked.sort()
+        return [self._result(p, g, w) for w, g, _, p in ranked[:k]]
+
+    def _geodesic_one(self, lon: float, lat: float, p: int) -> float:
+        # Scalar Geod.inv is ~2 µs; its array form costs ~30 µs in conversions.
+        return float(_GEOD.inv(lon, lat, self._lonlat_list[p][0], self._lonlat_list[p][1])[2])
+
+    def _result(self, p: int, distance_m: float, walk_m: float | None = None) -> Result:
+        pl = self._places[p]
+        return Result(
+            id=pl.id,
+            layer=pl.layer,
+            name=pl.name,
+            lon=self._lonlat_list[p][0],
+            lat=self._lonlat_list[p][1],
+            services=pl.services,
+            opening_hours=pl.opening_hours,
+            address=pl.address,
+            phone=pl.phone,
+            distance_m=distance_m,
+            walk_m=walk_m,
+            walk_min=None if walk_m is None else walk_minutes(walk_m, WALK_SPEED_M_PER_MIN),
+        )
+
+
+def _read_places(layer: str, frame: gpd.GeoDataFrame) -> list[tuple[_Place, tuple[float, float]]]:
+    """Public fields and lon/lat of a point layer's features (empty geometries skipped)."""
+    if frame.crs is not None and frame.crs != STORAGE_CRS:
+        frame = frame.to_crs(STORAGE_CRS)
+    public = {f.name for f in SCHEMA[layer].public_fields} if layer in SCHEMA else set()
+    out = []
+    geoms = frame.geometry
+    for i in range(len(frame)):
+        g = geoms.iloc[i]
+        if g is None or g.is_empty:
+            continue
+        if g.geom_type != "Point":  # a MultiPoint or stray polygon: its representative point
+            g = g.representative_point()
+        row = frame.iloc[i]
+        values = {a: _text(row.get(a)) if a in public else None for a in _PUBLIC_ATTRS}
+        services = tuple(split_codes(values.pop("services")))
+        out.append(
+            (
+                _Place(id=str(row["id"]), layer=layer, services=services, **values),
+                (float(g.x), float(g.y)),
+            )
+        )
+    return out
+
+
+def _text(value: object) -> str | None:
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def _kind_members(places: list[_Place]) -> dict[str, np.ndarray]:
+    """Kind → indices of its candidate places (kinds in a stable order)."""
+    centre = [p.layer == "service_centers" for p in places]
+    offers = lambda code: [c and code in p.services for c, p in zip(centre, places, strict=True)]  # noqa: E731
+    rules: dict[str, list[bool]] = {
+        "any": centre,
+        "daycare_meals": [p.layer == "daycare_centers" for p in places],
+        "childcare": [p.layer == "child_care" or o for p, o in zip(places, offers("childcare"), strict=True)],
+        "legal_aid": offers("legal_advice"),
+        "tele_medicine": offers("tele_medicine"),
+    }
+    for choice in SERVICE_MENU:
+        rules.setdefault(choice.value, offers(choice.value))
+    return {kind: np.flatnonzero(np.array(mask, dtype=bool)) for kind, mask in rules.items()}
+
+
+def _frozen(a: np.ndarray) -> np.ndarray:
+    a.flags.writeable = False
+    return a
+
+
+# --- opening hours ----------------------------------------------------------------
+
+_DAYS = ("Mo", "Tu", "We", "Th", "Fr", "Sa", "Su")
+_DAY_ITEM = re.compile(r"^(Mo|Tu|We|Th|Fr|Sa|Su)(?:-(Mo|Tu|We|Th|Fr|Sa|Su))?$")
+_SPAN = re.compile(r"^(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})$")
+
+Schedule = tuple[tuple[tuple[int, int], ...], ...]
+"""Per weekday (Monday first), the open spans in minutes since that day's midnight;
+an end past 1440 runs into the next day."""
+
+
+def parse_opening_hours(text: str | None) -> Schedule | None:
+    """Parse the simple OpenStreetMap ``opening_hours`` forms used in the data.
+
+    Understood: ``24/7``; rules ``[days] times`` joined by ``;`` where days are
+    ``Mo``, ``Mo-Fr``, ``Sa,Su`` or ``Mo-Fr,Su`` (wrapping ranges like ``Fr-Mo``
+    too), times are ``08:00-12:00,14:00-18:00`` or ``off``/``closed``; a rule
+    without days applies to every day. As in OSM, a later rule replaces earlier
+    ones for the days it names, and a span ending at or before its start (``22:00-
+    06:00``) runs past midnight.
+
+    Parameters
+    ----------
+    text : str or None
+
+    Returns
+    -------
+    Schedule or None
+        None when the text uses anything else (public holidays, months, …).
+    """
+    if text is None:
+        return None
+    text = str(text).strip()
+    if not text:
+        return None
+    week: list[tuple[tuple[int, int], ...]] = [() for _ in _DAYS]
+    for rule in (r.strip() for r in text.split(";")):
+        if not rule:
+            continue
+        if rule == "24/7":
+            week = [((0, 1440),) for _ in _DAYS]
+            continue
+        head, _, rest = rule.partition(" ")
+        days = _parse_days(head)
+        if days is None:  # no day selector: times for every day
+            days, rest = list(range(7)), rule
+        rest = rest.strip()
+        if rest in ("off", "closed"):
+            spans: tuple[tuple[int, int], ...] | None = ()
+        elif rest == "24/7":
+            spans = ((0, 1440),)
+        else:
+            spans = _parse_spans(rest)
+        if spans is None:
+            return None
+        for d in days:
+            week[d] = spans
+    return tuple(week)
+
+
+def _parse_days(text: str) -> list[int] | None:
+    days: list[int] = []
+    for item in text.split(","):
+        m = _DAY_ITEM.match(item.strip())
+        if not m:
+            return None
+        a = _DAYS.index(m.group(1))
+        b = _DAYS.index(m.group(2)) if m.group(2) else a
+        days.extend((a + i) % 7 for i in range((b - a) % 7 + 1))
+    return days
+
+
+def _parse_spans(text: str) -> tuple[tuple[int, int], ...] | None:
+    spans = []
+    for item in text.split(","):
+        m = _SPAN.match(item.strip())
+        if not m:
+            return None
+        h0, m0, h1, m1 = (int(g) for g in m.groups())
+        if h0 > 24 or h1 > 24 or m0 > 59 or m1 > 59:
+            return None
+        start, end = h0 * 60 + m0, h1 * 60 + m1
+        if start >= 1440 or end > 1440:
+            return None
+        if end <= start:  # overnight (or round the clock for 00:00-00:00)
+            end += 1440
+        spans.append((start, end))
+    return tuple(spans)
+
+
+def is_open(opening_hours: str | None, when: dt.datetime) -> bool | None:
+    """Whether a place is open at a moment, from its ``opening_hours`` text.
+
+    Parameters
+    ----------
+    opening_hours : str or None
+        OpenStreetMap syntax as understood by :func:`parse_opening_hours`.
+    when : datetime
+        The moment; a naive datetime is taken as Asia/Shanghai local time, an
+        aware one is converted to it.
+
+    Returns
+    -------
+    bool or None
+        True when open (opening minute included, closing minute excluded: a place
+        open "08:00-20:00" is closed at 20:00), False when closed, None when the
+        text cannot be parsed.
+    """
+    week = parse_opening_hours(opening_hours)
+    if week is None:
+        return None
+    local = when.replace(tzinfo=LOCAL_TZ) if when.tzinfo is None else when.astimezone(LOCAL_TZ)
+    day = local.weekday()
+    minute = local.hour * 60 + local.minute + local.second / 60
+    if any(a <= minute < b for a, b in week[day]):
+        return True
+    # Spans of the previous day that run past midnight.
+    return any(a <= minute + 1440 < b for a, b in week[(day - 1) % 7])
+
+
+__all__ = [
+    "CANDIDATE_LAYERS",
+    "EXTRA_KINDS",
+    "KNOWN_KINDS",
+    "LOCAL_TZ",
+    "TABLE_K",
+    "Result",
+    "Schedule",
+    "ServiceIndex",
+    "is_open",
+    "parse_opening_hours",
+]
