@@ -32,7 +32,7 @@ import bisect
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
@@ -45,10 +45,18 @@ from shapely.geometry.base import BaseGeometry
 from geodata.schema import SCHEMA, STORAGE_CRS
 
 PlaceKind = Literal[
-    "street", "community", "road", "compound", "service_center",
-    "daycare", "child_care", "facility", "landmark",
+    "street",
+    "community",
+    "road",
+    "compound",
+    "service_center",
+    "daycare",
+    "child_care",
+    "facility",
+    "landmark",
 ]
 MatchKind = Literal["name", "pinyin", "initials", "fuzzy"]
+_Offer = Callable[[int, float, MatchKind], None]
 
 INDEXED_LAYERS: tuple[str, ...] = (
     "streets",
@@ -412,14 +420,20 @@ class _Corpus:
 class Gazetteer:
     """An immutable search index over the district's public places.
 
-    Build it once with :meth:`from_frames` and share it between requests: a
-    search reads the index and allocates only its own answer.
+    Build it once at start-up with :meth:`from_frames` and share it between
+    requests and threads: a search only reads the index.
+
+    Parameters
+    ----------
+    places : iterable of Place
+        The places to index (:func:`places_from_frames` makes them from a dataset).
     """
 
-    __slots__ = ("_aliases", "_initials", "_names", "_order", "_pinyin", "places")
+    __slots__ = ("_aliases", "_by_id", "_initials", "_names", "_order", "_pinyin", "places")
 
-    def __init__(self, places: list[Place]) -> None:
+    def __init__(self, places: Iterable[Place]) -> None:
         self.places: tuple[Place, ...] = tuple(places)
+        self._by_id = {p.id: p for p in self.places}
         names: list[tuple[int, str, tuple[int, ...] | None]] = []
         spellings: list[tuple[int, str, tuple[int, ...] | None]] = []
         initials: list[tuple[int, str, tuple[int, ...] | None]] = []
@@ -439,8 +453,10 @@ class Gazetteer:
                     initials.append((idx, short, None))
             if place.kind == "street":
                 # People drop (or add) the "街道" of a street's name.
-                alias = folded.removesuffix(_STREET_SUFFIX) if folded.endswith(_STREET_SUFFIX) else None
-                alias = alias or folded + _STREET_SUFFIX
+                if folded.endswith(_STREET_SUFFIX) and folded != _STREET_SUFFIX:
+                    alias = folded.removesuffix(_STREET_SUFFIX)
+                else:
+                    alias = folded + _STREET_SUFFIX
                 aliases.setdefault(alias, []).append(idx)
         self._names = _Corpus(names)
         self._pinyin = _Corpus(spellings)
@@ -551,11 +567,11 @@ class Gazetteer:
 
     def get(self, place_id: str) -> Place | None:
         """The place with this id, or None."""
-        return next((p for p in self.places if p.id == place_id), None)
+        return self._by_id.get(place_id)
 
     @staticmethod
     def _exact_tiers(
-        corpus: _Corpus, q: str, tiers: tuple[float, float, float], how: MatchKind, offer
+        corpus: _Corpus, q: str, tiers: tuple[float, float, float], how: MatchKind, offer: _Offer
     ) -> None:
         exact, prefix, substring = tiers
         # One letter inside a name ("l" in every 路) says nothing; only its start counts.
@@ -563,7 +579,7 @@ class Gazetteer:
             offer(corpus.owners[record], exact if whole else prefix if offset == 0 else substring, how)
 
     @staticmethod
-    def _typos(corpus: _Corpus, q: str, anywhere: bool, skip: set[int], offer) -> None:
+    def _typos(corpus: _Corpus, q: str, anywhere: bool, skip: set[int], offer: _Offer) -> None:
         for record, offset, whole in corpus.near(q, anywhere, skip):
             score = _FUZZY_WHOLE if whole else _FUZZY_PREFIX if offset == 0 else _FUZZY_SUBSTRING
             offer(corpus.owners[record], score, "fuzzy")
