@@ -2,9 +2,9 @@
 
 A resident looking for 人民路街道 may type ``人民``, ``renminlu``, ``RenMin Lu``,
 ``rml`` or, on a phone, ``renminli``. :class:`Gazetteer` answers all of these
-from an index built once at start-up from the public layers, so that one
-keystroke costs well under a millisecond and never calls pypinyin on the places
-again.
+from an index built once at start-up from the public layers, so that a
+keystroke typically costs well under a millisecond (a few at worst) and never
+calls pypinyin on the places again.
 
 How the index works (and why):
 
@@ -14,8 +14,8 @@ How the index works (and why):
   pinyin hit must begin where a syllable begins (``jing`` finds 乐景 but
   ``inglu`` finds nothing).
 * Polyphonic characters get extra spellings (秦都 is read ``qindou`` by
-  pypinyin but everyone types ``qindu``; 吴家堡 is locally ``wujiabu``): one
-  variant per alternative reading, capped per name.
+  pypinyin but everyone types ``qindu``; 堡 in a village name may be ``bao``,
+  ``bu`` or ``pu``): one variant per alternative reading, capped per name.
 * Typos (one wrong, extra, missing or swapped character) are only looked for
   when the exact tiers leave room in the answer, and only on candidates: with
   one edit, one half of the query occurs unchanged, so only offsets near an
