@@ -30,6 +30,7 @@ import heapq
 import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -66,10 +67,6 @@ entrances and lanes that the road layer does not draw."""
 
 _SNAP_PIECE_M = 25.0
 """Longest piece of road in the snapping index (long segments are cut for it)."""
-
-_MIN_WEIGHT_M = 1e-6
-"""scipy's sparse graph routines drop explicit zero weights; a zero-length link
-(a point exactly on a junction) is stored as this instead."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,7 +176,9 @@ class WalkingNetwork:
         edge_offsets: np.ndarray,
         edge_road_id: np.ndarray,
     ) -> None:
-        # Private: use from_roads. Everything derived is computed here once.
+        # Private: use from_roads. Everything derived is computed here once. The two
+        # pyproj Transformers (~0.2 s each to create) are shared with ServiceIndex;
+        # pyproj >= 3.1 gives each thread its own PROJ context, so threads may share them.
         self._to_xy = Transformer.from_crs(STORAGE_CRS, MEASURE_CRS, always_xy=True)
         self._to_lonlat = Transformer.from_crs(MEASURE_CRS, STORAGE_CRS, always_xy=True)
         self.node_xy = _frozen(np.asarray(node_xy, dtype=float))
@@ -282,7 +281,7 @@ class WalkingNetwork:
     def _csr(self, n: int, m: int) -> csr_matrix:
         u = np.concatenate([self.edge_u, self.edge_v])
         v = np.concatenate([self.edge_v, self.edge_u])
-        w = np.maximum(np.concatenate([self.edge_length, self.edge_length]), _MIN_WEIGHT_M)
+        w = np.concatenate([self.edge_length, self.edge_length])
         loop = u == v
         u, v, w = u[~loop], v[~loop], w[~loop]
         # csr_matrix would *sum* duplicate (parallel) entries: keep the shortest.
@@ -335,12 +334,12 @@ class WalkingNetwork:
     def n_edges(self) -> int:
         return len(self.edge_u)
 
-    def to_xy(self, lon: float, lat: float) -> tuple[float, float]:
-        """EPSG:4326 lon/lat to EPSG:4545 x/y (metres)."""
+    def to_xy(self, lon: Any, lat: Any) -> tuple[Any, Any]:
+        """EPSG:4326 lon/lat to EPSG:4545 x/y in metres (floats or arrays)."""
         return self._to_xy.transform(lon, lat)
 
-    def to_lonlat(self, x: float, y: float) -> tuple[float, float]:
-        """EPSG:4545 x/y to EPSG:4326 lon/lat."""
+    def to_lonlat(self, x: Any, y: Any) -> tuple[Any, Any]:
+        """EPSG:4545 x/y to EPSG:4326 lon/lat (floats or arrays)."""
         return self._to_lonlat.transform(x, y)
 
     def edge_xy(self, edge: int) -> np.ndarray:
@@ -666,13 +665,15 @@ class WalkingNetwork:
         g = self.graph.tocoo()
         aug = csr_matrix(
             (
-                np.concatenate([g.data, np.maximum(w, _MIN_WEIGHT_M)]),
+                np.concatenate([g.data, w]),
                 (np.concatenate([g.row, src]), np.concatenate([g.col, dst])),
             ),
             shape=(n + c, n + c),
         )
         # Only the virtual -> end links are added, so the graph is directed: no walk
-        # may pass *through* another source point.
+        # may pass *through* another source point. A point exactly on a junction
+        # gives a zero weight: scipy's csgraph counts explicitly stored zeros in a
+        # sparse matrix as edges, so it stays a link.
         step = max(1, max_cells // (n + c))
         for start in range(0, c, step):
             rows = virt[start : start + step]
