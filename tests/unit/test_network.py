@@ -90,6 +90,12 @@ def test_grid_nodes_edges_and_lengths(grid: WalkingNetwork) -> None:
     assert np.allclose(grid.node_lonlat[:, 0], TO_LONLAT.transform(grid.node_xy[:, 0], grid.node_xy[:, 1])[0])
 
 
+def test_network_is_read_only(grid: WalkingNetwork) -> None:
+    for array in (grid.node_xy, grid.node_lonlat, grid.edge_u, grid.edge_v, grid.edge_length):
+        with pytest.raises(ValueError):
+            array[0] = 0
+
+
 def test_touching_ends_share_a_node_but_gaps_do_not() -> None:
     net = WalkingNetwork.from_roads(roads_frame([[(0, 0), (100, 0)], [(100.3, 0.2), (200, 0)]]))
     assert net.n_nodes == 3
