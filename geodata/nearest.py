@@ -8,7 +8,7 @@ afterwards the index is read-only and queries take well under a millisecond:
 * **on foot** — for every junction of the walking network and every kind, the
   :data:`TABLE_K` nearest candidates by walking distance are precomputed. A query
   is snapped onto a road segment and combines the tables of the segment's two ends
-  (plus any candidate on that very segment): a snap (~20–40 µs) and a few array
+  (plus any candidate on that very segment): a snap (~40 µs) and a few array
   look-ups, no graph search per query.
 
 Kinds of service
