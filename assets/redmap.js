@@ -107,7 +107,62 @@
     return true;
   }
 
+  /* Finder results: numbered pins; the selected one is larger. Each is registered so
+   * that hovering its card in the list highlights it on the map, and back. */
+  var resultLayers = {};
+
+  function resultToLayer(feature, latlng, context) {
+    var h = hideoutOf(context);
+    var p = feature.properties;
+    var selected = h.selected === p.id;
+    var size = selected ? 38 : 30;
+    var icon = L.divIcon({
+      html: "<span>" + String(p.rank) + "</span>",
+      className: "rm-pin" + (selected ? " selected" : ""),
+      iconSize: L.point(size, size),
+      iconAnchor: L.point(size / 2, size / 2)
+    });
+    var marker = L.marker(latlng, {icon: icon, pane: (context && context.pane) || "markerPane",
+                                   zIndexOffset: selected ? 1000 : 0, keyboard: true,
+                                   title: (p._label || "").replace(/&[a-z]+;/g, "")});
+    resultLayers[p.id] = marker;
+    marker.on("mouseover", function () { hotCard(p.id, true); });
+    marker.on("mouseout", function () { hotCard(p.id, false); });
+    return marker;
+  }
+
+  function hotCard(id, on) {
+    var card = document.querySelector('[data-result-id="' + CSS.escape(id) + '"]');
+    if (card) { card.classList.toggle("hot", on); }
+  }
+
+  function hotPin(id, on) {
+    var marker = resultLayers[id];
+    if (marker && marker._icon) { marker._icon.classList.toggle("hot", on); }
+  }
+
+  ["mouseover", "focusin", "mouseout", "focusout"].forEach(function (type) {
+    document.addEventListener(type, function (event) {
+      var card = event.target.closest && event.target.closest("[data-result-id]");
+      if (card) { hotPin(card.getAttribute("data-result-id"), type === "mouseover" || type === "focusin"); }
+    });
+  });
+
+  /* Arrow keys move through the search suggestions (and back to the box). */
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "ArrowDown" && event.key !== "ArrowUp") { return; }
+    var input = document.getElementById("pub-search");
+    var buttons = Array.prototype.slice.call(document.querySelectorAll("#pub-suggestions button"));
+    if (!input || buttons.length === 0) { return; }
+    var at = buttons.indexOf(document.activeElement);
+    if (document.activeElement !== input && at === -1) { return; }
+    event.preventDefault();
+    var next = event.key === "ArrowDown" ? at + 1 : at - 1;
+    if (next < 0) { input.focus(); } else { buttons[Math.min(next, buttons.length - 1)].focus(); }
+  });
+
   window.redmap = Object.assign({}, window.redmap, {
+    resultToLayer: resultToLayer,
     style: style,
     pointToLayer: pointToLayer,
     clusterToLayer: clusterToLayer,

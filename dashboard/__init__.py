@@ -39,8 +39,10 @@ def create_app(settings: Settings | None = None) -> Flask:
     import geodata  # noqa: F401  (sets GDAL_SKIP before GDAL reads any file)
     from geodata.dataset import open_dataset
 
-    from . import auth
+    from . import access_log, auth
+    from .api import register_api
     from .context import AppContext
+    from .finder import build_finder
     from .pages import common, public, staff, wall
     from .payloads import build_layer_payloads
     from .routes import register_routes
@@ -55,7 +57,12 @@ def create_app(settings: Settings | None = None) -> Flask:
     dataset = open_dataset(settings.data)
     if settings.production and dataset.is_demo:
         raise SettingsError(f"{settings.data} holds demo data: production (REDMAP_PRODUCTION) refuses it")
-    ctx = AppContext(settings=settings, dataset=dataset, layer_payloads=build_layer_payloads(dataset))
+    ctx = AppContext(
+        settings=settings,
+        dataset=dataset,
+        layer_payloads=build_layer_payloads(dataset),
+        finder=build_finder(dataset),
+    )
 
     server = Flask("redmap")
     server.config.update(
@@ -71,9 +78,13 @@ def create_app(settings: Settings | None = None) -> Flask:
         ],
         MAX_CONTENT_LENGTH=16 * 1024 * 1024,
     )
+    server.json.ensure_ascii = False  # type: ignore[attr-defined]  # Chinese stays readable
+    server.json.sort_keys = False  # type: ignore[attr-defined]  # fields in the documented order
     Compress(server)
+    access_log.install(server)
     server.after_request(common.remember_lang)
     register_routes(server, ctx)
+    register_api(server, ctx.finder)
     apps = {
         "public": public.create(server, ctx),
         "staff": staff.create(server, ctx),

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from geodata.dataset import Dataset
 
+from .finder import Finder
 from .payloads import Payload, PayloadKey
 from .settings import Settings
 
@@ -28,6 +29,7 @@ class AppContext:
     settings: Settings
     dataset: Dataset
     layer_payloads: Mapping[PayloadKey, Payload]
+    finder: Finder
 
     def layer_url(self, face: str, layer_id: str, lang: str) -> str:
         """URL of a layer's GeoJSON for ``face``; the data version busts caches on new data."""

@@ -173,6 +173,7 @@ class ServiceIndex:
     ) -> None:
         self.network = network
         self._places = places
+        self._index_of = MappingProxyType({p.id: i for i, p in enumerate(places)})
         self._lonlat = lonlat
         self._lonlat_list: list[list[float]] = lonlat.tolist()
         self._xy = xy
@@ -259,6 +260,11 @@ class ServiceIndex:
         return cls(network, tuple(places), _frozen(ll), _frozen(xy), snaps, MappingProxyType(kinds))
 
     # --- facts --------------------------------------------------------------------
+
+    def place_lonlat(self, place_id: str) -> tuple[float, float] | None:
+        """Where a candidate place is (EPSG:4326), by id; None for an unknown id."""
+        i = self._index_of.get(place_id)
+        return None if i is None else (float(self._lonlat[i][0]), float(self._lonlat[i][1]))
 
     @property
     def kinds(self) -> tuple[str, ...]:

@@ -219,10 +219,12 @@ def register_callbacks(app: Dash, ctx: AppContext) -> None:
         Input(Ids.STREET, "value"),
         Input(Ids.LANG, "data"),
     )
-    def show_layers(layers: list[str] | None, street: str | None, lang: str | None) -> list[Any]:
-        street = street if street in known_streets else None
+    def show_layers(layers: Any, street: Any, lang: Any) -> list[Any]:
+        # Browser values are checked against what exists before anything is read.
+        street = street if isinstance(street, str) and street in known_streets else None
+        layers = [x for x in layers if isinstance(x, str)] if isinstance(layers, list) else []
         lang = lang if lang in ("zh", "en") else ctx.settings.lang
-        return overlays(ctx, layers or [], street, lang)
+        return overlays(ctx, layers, street, lang)
 
     @app.callback(
         Output(Ids.RECORDS, "data"),
@@ -232,11 +234,11 @@ def register_callbacks(app: Dash, ctx: AppContext) -> None:
         Input(Ids.STREET, "value"),
         Input(Ids.LANG, "data"),
     )
-    def show_records(layer: str | None, street: str | None, lang: str | None):
+    def show_records(layer: Any, street: Any, lang: Any):
         # Browser values only choose what to list; who may read personal data is the
         # signed-in principal's account (street scope), decided here on the server.
-        layer = layer if layer in RECORD_COLUMNS else "grid_events"
-        street = street if street in known_streets else None
+        layer = layer if isinstance(layer, str) and layer in RECORD_COLUMNS else "grid_events"
+        street = street if isinstance(street, str) and street in known_streets else None
         lang = lang if lang in ("zh", "en") else ctx.settings.lang
         view = record_view(ctx.dataset, layer, street, current_principal(), lang)
         note = records_note(len(view.rows), view.total, view.masked_rows, lang)

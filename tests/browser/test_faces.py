@@ -10,7 +10,6 @@ from __future__ import annotations
 import pytest
 
 from geodata.metrics import district_kpis
-from geodata.schema import split_codes
 
 pytestmark = pytest.mark.browser
 
@@ -32,37 +31,55 @@ def assert_clean(watch, own_url: str) -> None:
 # ---- public finder, phone ------------------------------------------------------------
 
 
-def test_public_page_draws_the_district_and_every_centre(
-    live_server, demo_dataset, open_page, screenshots_dir
-):
+def test_public_page_draws_the_district_and_every_centre(live_server, demo_dataset, open_page):
     page, watch = open_page(live_server.url + "/", 390, 844, live_server.url)
     wait_for_features(page, "service_centers")
     assert features(page, "district").count() >= 1
     assert features(page, "roads").count() > 100
     assert features(page, "service_centers").count() == len(demo_dataset["service_centers"])
-    count_text = page.locator("#pub-count").inner_text()
-    assert str(len(demo_dataset["service_centers"])) in count_text
-    page.screenshot(path=screenshots_dir / "public-390x844.png")
+    assert "请先选择位置" in page.locator("#pub-where-text").inner_text()
     assert_clean(watch, live_server.url)
 
 
-def test_choosing_a_service_leaves_only_centres_that_offer_it(live_server, demo_dataset, open_page):
-    centers = demo_dataset["service_centers"]
-    offers = centers["services"].map(split_codes)
-    # A "+N" service that only some centres offer makes the filter visible.
-    service = next(
-        s
-        for s in ("legal_advice", "tele_medicine", "mediation", "childcare")
-        if 0 < offers.map(lambda v, s=s: s in v).sum() < len(centers)
-    )
-    expected = int(offers.map(lambda v: service in v).sum())
+def test_rml_finds_renmin_road_and_five_places_on_foot_with_a_route(
+    live_server, demo_dataset, open_page, screenshots_dir
+):
     page, watch = open_page(live_server.url + "/", 390, 844, live_server.url)
     wait_for_features(page, "service_centers")
-    page.locator(f"input.rm-chip-input[value='{service}']").check(force=True)
+    page.fill("#pub-search", "rml")
+    suggestion = page.locator(".rm-sugg", has_text="人民路").first
+    suggestion.wait_for()
+    suggestion.click()
+    page.wait_for_function("() => document.querySelectorAll('.rm-result').length === 5")
+    assert "人民路" in page.locator("#pub-where-text").inner_text()
+    walks = page.locator(".rm-res-walk").all_inner_texts()
+    minutes = [int(w.split("步行 ")[1].split(" 分钟")[0]) for w in walks]
+    assert minutes == sorted(minutes) and all(m >= 1 for m in minutes)
+    assert page.locator(".leaflet-marker-icon.rm-pin").count() == 5
+    page.locator(".rm-res-btn").nth(1).click()  # tap the second place
+    page.wait_for_function("() => document.querySelector('.rm-result.selected, .rm-results.has-selection')")
+    page.wait_for_selector("path.rm-route", state="attached")
     page.wait_for_function(
-        "n => document.querySelectorAll('path.rm-f-service_centers').length === n", arg=expected
+        "() => document.querySelector('.rm-results').className.includes('sel-')"
+        " && document.querySelector('.leaflet-marker-icon.rm-pin.selected span').textContent === '2'"
     )
-    assert str(expected) in page.locator("#pub-count").inner_text()
+    page.locator(".rm-pub-sheet").evaluate("el => el.scrollTop = 0")
+    page.screenshot(path=screenshots_dir / "public-answer-390x844.png")
+    assert_clean(watch, live_server.url)
+
+
+def test_choosing_a_service_answers_only_with_places_that_offer_it(live_server, demo_dataset, open_page):
+    page, watch = open_page(live_server.url + "/", 390, 844, live_server.url)
+    wait_for_features(page, "service_centers")
+    box = page.locator("#pub-map").bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)  # a tap on the map
+    page.wait_for_function("() => document.querySelectorAll('.rm-result').length === 5")
+    assert "地图上选的位置" in page.locator("#pub-where-text").inner_text()
+    page.locator("input.rm-chip-input[value='legal_advice']").check(force=True)
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('.rm-res-services')].length > 0 &&"
+        " [...document.querySelectorAll('.rm-res-services')].every(e => e.textContent.includes('法律咨询'))"
+    )
     assert_clean(watch, live_server.url)
 
 
@@ -83,7 +100,7 @@ def test_tapping_a_centre_opens_its_popup_with_public_fields_only(live_server, d
 def test_public_page_speaks_english_on_request(live_server, open_page):
     page, watch = open_page(live_server.url + "/?lang=en", 390, 844, live_server.url)
     wait_for_features(page, "service_centers")
-    assert "service points" in page.locator("#pub-count").inner_text()
+    assert "First choose where you are" in page.locator("#pub-where-text").inner_text()
     assert page.locator("a.rm-lang").inner_text() == "中文"
     assert_clean(watch, live_server.url)
 

@@ -237,6 +237,38 @@ def test_public_face_and_wall_never_return_personal_data(app):
     assert leaked == []
 
 
+GARBAGE = [
+    None,
+    "x",
+    -1,
+    1e308,
+    [],
+    {},
+    ["a"],
+    {"lon": "nan", "lat": None},
+    {"lat": 95, "lng": 200},
+    {"properties": 5},
+    {"features": "no"},
+    "<script>alert(1)</script>",
+]
+
+
+@pytest.mark.parametrize("prefix,account", [("/", None), ("/staff/", "admin")])
+def test_callbacks_never_fail_on_garbage_from_the_browser(app, prefix, account):
+    anonymous = client_as(app, account)
+    for dep in anonymous.get(f"{prefix}_dash-dependencies").get_json():
+        for junk in GARBAGE:
+            body = callback_body(dep)
+            for part in ("inputs", "state"):
+                for item in body[part]:
+                    if isinstance(item, dict):
+                        item["value"] = junk
+            response = anonymous.post(
+                f"{prefix}_dash-update-component", json=body, headers=csrf_headers(anonymous)
+            )
+            assert response.status_code in (200, 204), (dep["output"], junk, response.status_code)
+
+
 # ---- CSRF, headers, cookies -------------------------------------------------------------------
 
 
