@@ -44,12 +44,22 @@ PayloadKey = tuple[Face, str, str]
 """(face, layer id, language)"""
 
 
+REFERENCED_NAMES = ("streets", "communities", "grids", "service_centers", "legal_teams")
+"""Layers whose names replace their ids in popups (all non-personal)."""
+
+
 def build_layer_payloads(dataset: Dataset) -> Mapping[PayloadKey, Payload]:
     """Every layer each face may draw, in every language."""
     payloads: dict[PayloadKey, Payload] = {}
+    names = {
+        f"{layer}.id": dict(
+            zip(dataset[layer]["id"].astype(str), dataset[layer]["name"].astype(str), strict=True)
+        )
+        for layer in REFERENCED_NAMES
+    }
     for face in FACES:
         for spec in for_face(face):
             for lang in LANGS:
-                doc = build_geojson(spec, dataset[spec.id], face, lang)
+                doc = build_geojson(spec, dataset[spec.id], face, lang, names)
                 payloads[(face, spec.id, lang)] = make_payload(doc, len(doc["features"]))
     return MappingProxyType(payloads)

@@ -160,6 +160,12 @@ def popup_html(title: str, rows: Iterable[tuple[str, str]]) -> str:
     return f'<div class="rm-popup"><h4>{html.escape(title)}</h4><table>{body}</table></div>'
 
 
+def _popup_value(f: Field, value: Any, lang: str, names: Mapping[str, Mapping[str, str]] | None) -> str:
+    if names and f.references in names and value is not None and str(value) in names[f.references]:
+        return names[f.references][str(value)]
+    return display_value(f, value, lang)
+
+
 def _json_value(f: Field, value: Any) -> Any:
     """A raw value for browser-side filtering."""
     if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NaT:
@@ -178,6 +184,7 @@ def build_geojson(
     frame: gpd.GeoDataFrame,
     face: Face,
     lang: str = "zh",
+    names: Mapping[str, Mapping[str, str]] | None = None,
 ) -> dict[str, Any]:
     """Turn a validated layer into the FeatureCollection that ``face`` draws.
 
@@ -191,6 +198,9 @@ def build_geojson(
         Which face will draw it; decides the fields that leave the server.
     lang
         ``zh`` or ``en`` labels in popups.
+    names
+        ``"layer.id"`` reference → {id: name}: popups show a referenced street,
+        community or centre by its name rather than its code.
 
     Returns
     -------
@@ -221,7 +231,7 @@ def build_geojson(
             )
             props["_popup"] = popup_html(
                 title or spec.label(lang),
-                [(f.label(lang), display_value(f, record.get(f.name), lang)) for f in popup_fields],
+                [(f.label(lang), _popup_value(f, record.get(f.name), lang, names)) for f in popup_fields],
             )
         for f in filter_fields:
             props[f.name] = _json_value(f, record.get(f.name))

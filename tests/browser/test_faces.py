@@ -86,7 +86,11 @@ def test_choosing_a_service_answers_only_with_places_that_offer_it(live_server, 
 def test_tapping_a_centre_opens_its_popup_with_public_fields_only(live_server, demo_dataset, open_page):
     page, watch = open_page(live_server.url + "/", 390, 844, live_server.url)
     wait_for_features(page, "service_centers")
-    page.locator(".rm-pub-sheet").evaluate("el => el.style.display = 'none'")  # keep the marker clear
+    # Keep the marker clear of the sheet and of other layers' markers on the same spot.
+    page.add_style_tag(
+        content=".rm-pub-sheet, path.rm-f-facilities, path.rm-f-daycare_centers,"
+        " path.rm-f-child_care { display: none !important; }"
+    )
     features(page, "service_centers").first.click(force=True)
     popup = page.locator(".leaflet-popup-content")
     popup.wait_for(timeout=5000)
