@@ -93,16 +93,26 @@ def record_view(
     masked = int((~newest_first["street_id"].map(viewer.sees_personal_data_of)).sum())
     if not schema.has_personal_data:
         masked = 0
-    street_names = dataset["streets"].set_index("id")["name" if lang == "zh" else "name_en"]
+    # Referenced streets, communities and grids read by name, not by code.
+    lookups = {
+        f"{ref}.id": dict(zip(dataset[ref]["id"].astype(str), dataset[ref]["name"].astype(str), strict=True))
+        for ref in ("communities", "grids", "legal_teams")
+    }
+    lookups["streets.id"] = dict(
+        zip(
+            dataset["streets"]["id"].astype(str),
+            dataset["streets"]["name" if lang == "zh" else "name_en"].astype(str),
+            strict=True,
+        )
+    )
     rows = []
     for record in shown.to_dict("records"):
         row = {}
         for name in names:
-            value = record[name]
-            if name == "street_id" and value in street_names.index:
-                row[name] = str(street_names[value])
-            else:
-                row[name] = display_value(schema.field(name), None if _missing(value) else value, lang)
+            f = schema.field(name)
+            value = None if _missing(record[name]) else record[name]
+            named = lookups.get(f.references or "", {}).get(str(value)) if value is not None else None
+            row[name] = named if named is not None else display_value(f, value, lang)
         rows.append(row)
     columns = [{"name": schema.field(n).label(lang), "id": n} for n in names]
     return RecordView(columns=columns, rows=rows, total=total, masked_rows=masked)

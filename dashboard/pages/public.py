@@ -493,7 +493,7 @@ def register_callbacks(app: Dash, ctx: AppContext) -> None:
         lons = [where["lon"]] + [r["lon"] for r in results[:3]]
         viewport = {
             "bounds": [[min(lats), min(lons)], [max(lats), max(lons)]],
-            "transition": "flyToBounds",
+            "transition": "fitBounds",
             "options": {"padding": [30, 30], "maxZoom": 16},
         }
         return cards, layer, you, where_text(where, lang), results[0]["id"], viewport
