@@ -228,6 +228,17 @@ def test_public_face_and_wall_never_return_personal_data(app):
             body = callback_body(dep, {"pub-service": service, "pub-lang": "zh"})
             response = anonymous.post("/_dash-update-component", json=body, headers=csrf_headers(anonymous))
             texts.append(response.get_data(as_text=True))
+    # The public API: nearest from the middle of the district for every kind, and search
+    # for the canary itself and for a surname.
+    centre = minimal_frames()["district"].geometry.iloc[0].centroid
+    for kind in app.extensions["redmap"]["context"].finder.kinds:
+        texts.append(
+            anonymous.get(f"/api/v1/nearest?lon={centre.x}&lat={centre.y}&k=8&service={kind}").get_data(
+                as_text=True
+            )
+        )
+    for q in (CANARY, "canary", "张", "zhang", "13800"):
+        texts.append(anonymous.get(f"/api/v1/search?q={q}").get_data(as_text=True))
     viewer = client_as(app, "viewer")
     texts += [viewer.get(p).get_data(as_text=True) for p in ("/wall/", "/wall/_dash-layout")]
     for spec in REGISTRY.values():
