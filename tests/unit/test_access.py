@@ -237,7 +237,7 @@ def test_public_face_and_wall_never_return_personal_data(app):
                 as_text=True
             )
         )
-    for q in (CANARY, "canary", "张", "zhang", "13800"):
+    for q in (CANARY[:7], "canary", "张", "zhang", "13800"):  # not the whole canary: q is echoed
         texts.append(anonymous.get(f"/api/v1/search?q={q}").get_data(as_text=True))
     viewer = client_as(app, "viewer")
     texts += [viewer.get(p).get_data(as_text=True) for p in ("/wall/", "/wall/_dash-layout")]
