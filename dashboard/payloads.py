@@ -16,6 +16,7 @@ from types import MappingProxyType
 
 from geodata.dataset import Dataset
 from layers import FACES, Face, build_geojson, for_face
+from layers.base import prepare
 
 from .i18n import LANGS
 
@@ -57,9 +58,10 @@ def build_layer_payloads(dataset: Dataset) -> Mapping[PayloadKey, Payload]:
         )
         for layer in REFERENCED_NAMES
     }
+    prepared = {spec.id: prepare(dataset[spec.id]) for face in FACES for spec in for_face(face)}
     for face in FACES:
         for spec in for_face(face):
             for lang in LANGS:
-                doc = build_geojson(spec, dataset[spec.id], face, lang, names)
+                doc = build_geojson(spec, prepared[spec.id], face, lang, names)
                 payloads[(face, spec.id, lang)] = make_payload(doc, len(doc["features"]))
     return MappingProxyType(payloads)

@@ -179,9 +179,25 @@ def _json_value(f: Field, value: Any) -> Any:
     return value
 
 
+@dataclass(frozen=True)
+class PreparedLayer:
+    """A layer's rows and GeoJSON geometries, computed once and shared by every face
+    and language (the costly part of :func:`build_geojson`)."""
+
+    records: list[dict[str, Any]]
+    geometries: list[dict[str, Any] | None]
+
+
+def prepare(frame: gpd.GeoDataFrame) -> PreparedLayer:
+    """Rows as dicts and geometries as rounded GeoJSON mappings (None when empty)."""
+    rounded = shapely.set_precision(frame.geometry.values, 10**-COORD_DECIMALS)
+    geometries = [None if g is None or g.is_empty else shapely.geometry.mapping(g) for g in rounded]
+    return PreparedLayer(frame.drop(columns=frame.geometry.name).to_dict("records"), geometries)
+
+
 def build_geojson(
     spec: LayerSpec,
-    frame: gpd.GeoDataFrame,
+    frame: gpd.GeoDataFrame | PreparedLayer,
     face: Face,
     lang: str = "zh",
     names: Mapping[str, Mapping[str, str]] | None = None,
@@ -193,7 +209,8 @@ def build_geojson(
     spec
         The layer spec.
     frame
-        The layer in EPSG:4326, validated against the schema.
+        The layer in EPSG:4326, validated against the schema (or already
+        :func:`prepare`-d, when several faces and languages are built from it).
     face
         Which face will draw it; decides the fields that leave the server.
     lang
@@ -210,37 +227,27 @@ def build_geojson(
     """
     if face not in spec.faces:
         raise PermissionError(f"layer {spec.id!r} is not drawn on the {face} face")
+    prepared = frame if isinstance(frame, PreparedLayer) else prepare(frame)
     schema = spec.schema
     popup_fields = spec.fields_for(face, spec.popup_fields) if spec.kind != "basemap" else ()
     filter_fields = spec.fields_for(face, spec.filter_fields)
     label_field = spec.fields_for(face, [spec.label_field] if spec.label_field else [])
-    geometries = shapely.set_precision(frame.geometry.values, 10**-COORD_DECIMALS)
     features = []
-    records = frame.drop(columns=frame.geometry.name).to_dict("records")
-    for record, geom in zip(records, geometries, strict=True):
-        if geom is None or geom.is_empty:
+    for record, geometry in zip(prepared.records, prepared.geometries, strict=True):
+        if geometry is None:
             continue
         props: dict[str, Any] = {"id": str(record[schema.id_field.name])}
         if label_field:
-            props["_label"] = html.escape(
-                display_value(label_field[0], record.get(label_field[0].name), lang)
-            )
+            label = display_value(label_field[0], record.get(label_field[0].name), lang)
+            props["_label"] = html.escape(label)
+        else:
+            label = ""
         if popup_fields:
-            title = props.get("_label") and display_value(
-                label_field[0], record.get(label_field[0].name), lang
-            )
             props["_popup"] = popup_html(
-                title or spec.label(lang),
+                label or spec.label(lang),
                 [(f.label(lang), _popup_value(f, record.get(f.name), lang, names)) for f in popup_fields],
             )
         for f in filter_fields:
             props[f.name] = _json_value(f, record.get(f.name))
-        features.append(
-            {
-                "type": "Feature",
-                "id": props["id"],
-                "properties": props,
-                "geometry": shapely.geometry.mapping(geom),
-            }
-        )
+        features.append({"type": "Feature", "id": props["id"], "properties": props, "geometry": geometry})
     return {"type": "FeatureCollection", "features": features}

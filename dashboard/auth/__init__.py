@@ -17,7 +17,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from dashboard.settings import Settings, local_secret
 
-from .passwords import generate_password
+from .passwords import generate_password, verify_password
 from .roles import ANONYMOUS, FACE_ROLES, ROLES, Principal
 from .service import AuthService
 from .store import Store
@@ -56,13 +56,20 @@ def ensure_demo_accounts(
     ``var/demo_password`` and printed at every start so a new user can sign in.
     """
     password = settings.demo_password or local_secret("demo_password", generate_password())
-    names = ["admin", "viewer"]
-    auth.add_user("admin", "admin", password, demo=True)
-    auth.add_user("viewer", "viewer", password, demo=True)
-    for street_id, street_name in streets:
-        name = demo_account_name(street_name, street_id)
-        auth.add_user(name, "street_staff", password, street_id=street_id, demo=True)
-        names.append(name)
+    wanted = [("admin", "admin", None), ("viewer", "viewer", None)] + [
+        (demo_account_name(street_name, street_id), "street_staff", street_id)
+        for street_id, street_name in streets
+    ]
+    names = [name for name, _, _ in wanted]
+    existing = {u.name: u for u in auth.store.list_users()}
+    # Hashing is deliberately slow; when every account exists with this password
+    # (checked on one of them), a restart keeps them as they are.
+    current = all(n in existing and existing[n].demo and not existing[n].disabled for n in names) and (
+        verify_password(password, existing["admin"].password_hash)
+    )
+    if not current:
+        for name, role, street_id in wanted:
+            auth.add_user(name, role, password, street_id=street_id, demo=True)
     if not settings.demo_password:
         print(f"Red Map demo accounts: {', '.join(names)} — password: {password}", flush=True)
     return names
