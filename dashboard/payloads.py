@@ -52,12 +52,7 @@ REFERENCED_NAMES = ("streets", "communities", "grids", "service_centers", "legal
 def build_layer_payloads(dataset: Dataset) -> Mapping[PayloadKey, Payload]:
     """Every layer each face may draw, in every language."""
     payloads: dict[PayloadKey, Payload] = {}
-    names = {
-        f"{layer}.id": dict(
-            zip(dataset[layer]["id"].astype(str), dataset[layer]["name"].astype(str), strict=True)
-        )
-        for layer in REFERENCED_NAMES
-    }
+    names = {f"{layer}.id": dataset.names_by_id(layer) for layer in REFERENCED_NAMES}
     prepared = {spec.id: prepare(dataset[spec.id]) for face in FACES for spec in for_face(face)}
     for face in FACES:
         for spec in for_face(face):

@@ -94,17 +94,8 @@ def record_view(
     if not schema.has_personal_data:
         masked = 0
     # Referenced streets, communities and grids read by name, not by code.
-    lookups = {
-        f"{ref}.id": dict(zip(dataset[ref]["id"].astype(str), dataset[ref]["name"].astype(str), strict=True))
-        for ref in ("communities", "grids", "legal_teams")
-    }
-    lookups["streets.id"] = dict(
-        zip(
-            dataset["streets"]["id"].astype(str),
-            dataset["streets"]["name" if lang == "zh" else "name_en"].astype(str),
-            strict=True,
-        )
-    )
+    lookups = {f"{ref}.id": dataset.names_by_id(ref) for ref in ("communities", "grids", "legal_teams")}
+    lookups["streets.id"] = dataset.names_by_id("streets", "name" if lang == "zh" else "name_en")
     rows = []
     for record in shown.to_dict("records"):
         row = {}

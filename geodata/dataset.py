@@ -46,6 +46,11 @@ class Dataset:
     def __getitem__(self, name: str) -> gpd.GeoDataFrame | pd.DataFrame:
         return self.frames[name]
 
+    def names_by_id(self, layer: str, column: str = "name") -> dict[str, str]:
+        """``{id: name}`` of a layer, so a referenced street or grid reads by name."""
+        frame = self.frames[layer]
+        return dict(zip(frame["id"].astype(str), frame[column].astype(str), strict=True))
+
     def counts(self) -> dict[str, int]:
         """Number of rows in every layer, in schema order."""
         return {name: len(self.frames[name]) for name in SCHEMA}
