@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: run test lint demo validate docs browser clean
+.PHONY: run test lint demo validate docs browser clean bench bench-quick
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,13 @@ validate: $(VENV)/.runtime
 
 docs: $(VENV)/.dev
 	$(BIN)/python -m geodata docs > geodata/README.md
+
+# Benchmark: every hot path against its baseline, same run; table on stdout, JSON in bench/results/.
+bench-quick: $(VENV)/.dev
+	$(BIN)/python -m bench --quick --out bench/results/quick.json
+
+bench: $(VENV)/.dev
+	$(BIN)/python -m bench --out bench/results/full.json
 
 clean:
 	rm -rf var/demo.gpkg .pytest_cache

@@ -1,0 +1,329 @@
+"""HTTP rows: the public API and a staff callback under gunicorn against a bare Flask app,
+then the app's cold start and memory per worker.
+
+Both servers run at once (2 sync workers each, 127.0.0.1 only) and are loaded in
+turns, ours then bare then bare then ours …, so that they share the machine's noise.
+The bare app returns byte-identical bodies captured from ours for the same requests.
+The load generator sends no ``Accept-Encoding``, so neither side compresses.
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from http.cookies import SimpleCookie
+from pathlib import Path
+from urllib.parse import urlencode
+
+from bench import servers
+from bench.bare_app import READY_MARKER as BARE_READY
+from bench.data import DEMO_PASSWORD, ROOT, Demo, app_env
+from bench.http_load import LoadResult, Request, run_load
+from bench.report import Row, compare
+
+APP_READY = "Red Map ready on"
+STAFF_ACCOUNT = "admin"
+API_TARGET = 0.8
+RECORDS_OUTPUT = "staff-records.data"
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How much load: requests per server and endpoint, split into interleaved rounds."""
+
+    total: int
+    rounds: int
+    concurrency: int = 4
+    cap_s: float = 20.0
+    """Hard cap per round and server, in seconds."""
+    warmup: int = 40
+
+
+def _get(port: int, path: str, headers: dict[str, str] | None = None) -> http.client.HTTPResponse:
+    conn = http.client.HTTPConnection(servers.HOST, port, timeout=30)
+    conn.request("GET", path, headers=headers or {})
+    response = conn.getresponse()
+    response.read()
+    conn.close()
+    return response
+
+
+def _fetch(port: int, method: str, path: str, body: bytes = b"", headers: dict[str, str] | None = None):
+    conn = http.client.HTTPConnection(servers.HOST, port, timeout=30)
+    try:
+        conn.request(method, path, body=body or None, headers=headers or {})
+        response = conn.getresponse()
+        return response.status, response.read(), response.headers.get_all("Set-Cookie") or []
+    finally:
+        conn.close()
+
+
+def _cookies(set_cookie: list[str], jar: dict[str, str]) -> dict[str, str]:
+    for header in set_cookie:
+        parsed = SimpleCookie()
+        parsed.load(header)
+        for key, morsel in parsed.items():
+            jar[key] = morsel.value
+    return jar
+
+
+def _cookie_header(jar: dict[str, str]) -> str:
+    return "; ".join(f"{k}={v}" for k, v in jar.items())
+
+
+def api_paths(demo: Demo, n: int = 200) -> list[str]:
+    """``/api/v1/nearest`` requests from ``n`` points near homes."""
+    return [
+        f"/api/v1/nearest?lon={lon:.6f}&lat={lat:.6f}&k=5&service=any"
+        for lon, lat in demo.homes(n, seed_offset=11).tolist()
+    ]
+
+
+def capture_api(port: int, paths: list[str]) -> dict[str, str]:
+    """The real API's body for each path, keyed by query string."""
+    out = {}
+    for path in paths:
+        status, body, _ = _fetch(port, "GET", path)
+        if status != 200:
+            raise RuntimeError(f"{path} answered {status}: {body[:200]!r}")
+        out[path.split("?", 1)[1]] = body.decode("utf-8")
+    return out
+
+
+def staff_request(port: int) -> tuple[Request, bytes]:
+    """Sign in as the demo admin; the records-table callback request and its response body."""
+    jar: dict[str, str] = {}
+    _, _, cookies = _fetch(port, "GET", "/login")
+    _cookies(cookies, jar)
+    form = urlencode({"username": STAFF_ACCOUNT, "password": DEMO_PASSWORD, "csrf_token": jar["_csrf_token"]})
+    status, body, cookies = _fetch(
+        port,
+        "POST",
+        "/login",
+        form.encode(),
+        {"Content-Type": "application/x-www-form-urlencoded", "Cookie": _cookie_header(jar)},
+    )
+    if status != 302:
+        raise RuntimeError(f"login as {STAFF_ACCOUNT} answered {status}: {body[:200]!r}")
+    _cookies(cookies, jar)
+    headers = {"Cookie": _cookie_header(jar)}
+    status, body, _ = _fetch(port, "GET", "/staff/_dash-dependencies", headers=headers)
+    if status != 200:
+        raise RuntimeError(f"/staff/_dash-dependencies answered {status}")
+    dep = next(d for d in json.loads(body) if RECORDS_OUTPUT in d["output"])
+    values = {"staff-record-layer": "grid_events", "staff-street": None, "staff-lang": "zh"}
+    payload = json.dumps(
+        {
+            "output": dep["output"],
+            "outputs": _split_outputs(dep["output"]),
+            "inputs": [{**i, "value": values.get(i["id"])} for i in dep["inputs"]],
+            "state": [{**s, "value": values.get(s["id"])} for s in dep["state"]],
+            "changedPropIds": [f"{dep['inputs'][0]['id']}.{dep['inputs'][0]['property']}"],
+        }
+    ).encode()
+    headers.update({"Content-Type": "application/json", "X-CSRFToken": jar["_csrf_token"]})
+    status, body, _ = _fetch(port, "POST", "/staff/_dash-update-component", payload, headers)
+    if status != 200:
+        raise RuntimeError(f"records callback answered {status}: {body[:200]!r}")
+    return Request("POST", "/staff/_dash-update-component", tuple(headers.items()), payload), body
+
+
+def _split_outputs(output: str) -> list[dict[str, str]] | dict[str, str]:
+    """Dash's output string (``..a.b...c.d..`` for several) as [{id, property}]."""
+    parts = output[2:-2].split("...") if output.startswith("..") else [output]
+    outs = [dict(zip(("id", "property"), p.rsplit(".", 1), strict=True)) for p in parts]
+    return outs if len(outs) > 1 else outs[0]
+
+
+def interleaved_load(
+    ours_port: int, bare_port: int, ours_reqs: list[Request], bare_reqs: list[Request], plan: Plan
+) -> tuple[LoadResult, LoadResult]:
+    """Load ours and bare in alternating rounds (ABBA…); warm both up first."""
+    for port, reqs in ((ours_port, ours_reqs), (bare_port, bare_reqs)):
+        run_load(port, reqs, total=plan.warmup, concurrency=plan.concurrency, cap_s=plan.cap_s)
+    ours, bare = LoadResult(), LoadResult()
+    per_round = max(1, plan.total // plan.rounds)
+    for rnd in range(plan.rounds):
+        order = ((ours_port, ours_reqs, "o"), (bare_port, bare_reqs, "b"))
+        for port, reqs, who in order if rnd % 2 == 0 else order[::-1]:
+            got = run_load(port, reqs, total=per_round, concurrency=plan.concurrency, cap_s=plan.cap_s)
+            if who == "o":
+                ours = ours.merge(got)
+            else:
+                bare = bare.merge(got)
+    return ours, bare
+
+
+def _load_rows(
+    prefix: str, what: str, ours: LoadResult, bare: LoadResult, plan: Plan, target: bool
+) -> list[Row]:
+    def health(r: LoadResult) -> str:
+        bad = {k: v for k, v in r.statuses.items() if k != 200}
+        extra = f", non-200 {bad}" if bad else ""
+        extra += f", errors {dict(r.errors)}" if r.errors else ""
+        return f"{r.ok}/{r.sent} ok{extra}{', TIME CAP HIT' if r.capped else ''}"
+
+    note = (
+        f"{what}; {plan.total:,} requests per server in {plan.rounds} alternating rounds, concurrency "
+        f"{plan.concurrency}, gunicorn -w 2 sync; ours {health(ours)}; bare {health(bare)}"
+    )
+    return [
+        compare(
+            f"{prefix}_rps",
+            ours.rps,
+            "req/s",
+            "bare Flask, same JSON",
+            bare.rps,
+            better="higher",
+            min_ratio=API_TARGET if target else None,
+            note=note,
+        ),
+        compare(
+            f"{prefix}_latency",
+            ours.p(50) * 1e3,
+            "ms",
+            "bare Flask p50",
+            bare.p(50) * 1e3,
+            p95=ours.p(95) * 1e3,
+            p99=ours.p(99) * 1e3,
+            note=f"p50 (p95/p99 beside it) per request, connect included; bare p99 {bare.p(99) * 1e3:.2f} ms",
+        ),
+    ]
+
+
+_COLD_START = """
+import json, sys, time
+t0 = time.perf_counter()
+if sys.argv[1] == "app":
+    from dashboard import create_app
+    create_app()
+else:
+    from bench.bare_app import create
+    from pathlib import Path
+    create(Path(sys.argv[2]))
+print(json.dumps({"seconds": time.perf_counter() - t0}))
+"""
+
+
+def cold_start(env: dict[str, str], which: str, bare_dir: Path) -> tuple[float, float]:
+    """(seconds inside the process for imports + app creation, wall seconds of the whole process)."""
+    started = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-c", _COLD_START, which, str(bare_dir)],
+        cwd=ROOT,
+        env={**_base_env(), **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    wall = time.perf_counter() - started
+    return float(json.loads(done.stdout.strip().splitlines()[-1])["seconds"]), wall
+
+
+def _base_env() -> dict[str, str]:
+    import os
+
+    return {k: v for k, v in os.environ.items() if not k.startswith("REDMAP_")}
+
+
+def rows(demo: Demo, quick: bool) -> list[Row]:
+    """API and staff-callback load rows, cold start and memory per worker."""
+    plan = Plan(total=2000, rounds=2) if quick else Plan(total=10_000, rounds=4, cap_s=60.0)
+    out: list[Row] = []
+    with tempfile.TemporaryDirectory(prefix="redmap-bench-") as tmp_name:
+        tmp = Path(tmp_name)
+        env = app_env(demo.path, tmp / "users.sqlite")
+        bare_dir = tmp / "bare"
+        bare_dir.mkdir()
+        specs = [
+            ("app", "app:server", {**_base_env(), **env}, APP_READY, "/api/v1/openapi.json"),
+            (
+                "bare",
+                "bench.bare_app:app",
+                {**_base_env(), "BENCH_BARE_DIR": str(bare_dir)},
+                BARE_READY,
+                "/healthz",
+            ),
+        ]
+        with servers.running(specs, tmp) as (app_srv, bare_srv):
+            paths = api_paths(demo)
+            bodies = capture_api(app_srv.port, paths)
+            callback_req, callback_body = staff_request(app_srv.port)
+            (bare_dir / "nearest.json").write_text(json.dumps(bodies, ensure_ascii=False), encoding="utf-8")
+            (bare_dir / "callback.json").write_bytes(callback_body)
+            api_reqs = [Request("GET", p) for p in paths]
+            bare_cb = Request(
+                "POST", callback_req.path, (("Content-Type", "application/json"),), callback_req.body
+            )
+            ours, bare = interleaved_load(app_srv.port, bare_srv.port, api_reqs, api_reqs, plan)
+            out += _load_rows(
+                "http_api_nearest_demo",
+                "GET /api/v1/nearest, 200 points near homes, k=5",
+                ours,
+                bare,
+                plan,
+                True,
+            )
+            cb_plan = (
+                Plan(total=200, rounds=2, cap_s=5.0) if quick else Plan(total=2000, rounds=4, cap_s=30.0)
+            )
+            ours, bare = interleaved_load(app_srv.port, bare_srv.port, [callback_req], [bare_cb], cb_plan)
+            out += _load_rows(
+                "http_staff_records_callback_demo",
+                f"POST records-table callback as {STAFF_ACCOUNT} (grid_events, all streets, "
+                f"{len(callback_body) / 1024:.0f} KB)",
+                ours,
+                bare,
+                cb_plan,
+                False,
+            )
+            app_rss = [servers.rss_mb(p) for p in app_srv.worker_pids()]
+            bare_rss = [servers.rss_mb(p) for p in bare_srv.worker_pids()]
+        out.append(_rss_row(app_rss, bare_rss))
+        out.append(_cold_start_row(env, bare_dir, reps=1 if quick else 3))
+    return out
+
+
+def _rss_row(app_rss: list[float | None], bare_rss: list[float | None]) -> Row:
+    ours = [r for r in app_rss if r is not None]
+    bare = [r for r in bare_rss if r is not None]
+    if not ours:
+        return Row(
+            name="rss_per_worker_demo", value=None, unit="MB", status="not measured", note="no worker pids"
+        )
+    return compare(
+        "rss_per_worker_demo",
+        max(ours),
+        "MB",
+        "bare Flask worker",
+        max(bare) if bare else None,
+        note=f"VmRSS after the load, largest of {len(ours)} workers "
+        f"({', '.join(f'{r:.0f}' for r in ours)} MB); "
+        "target <= 500 MB applies at 100x",
+    )
+
+
+def _cold_start_row(env: dict[str, str], bare_dir: Path, reps: int) -> Row:
+    ours, ours_wall, bare = [], [], []
+    for _ in range(reps):
+        inside, wall = cold_start(env, "app", bare_dir)
+        ours.append(inside)
+        ours_wall.append(wall)
+        bare.append(cold_start({}, "bare", bare_dir)[0])
+    ours.sort()
+    bare.sort()
+    return compare(
+        "app_cold_start_demo",
+        ours[len(ours) // 2],
+        "s",
+        "bare Flask app",
+        bare[len(bare) // 2],
+        note=f"imports + create_app in a fresh process (existing users db), median of {reps}; whole "
+        f"process incl. interpreter {sorted(ours_wall)[len(ours_wall) // 2]:.2f} s",
+    )

@@ -1,0 +1,162 @@
+"""gunicorn processes for the HTTP rows, started in their own process group and always killed.
+
+Only ever bound to 127.0.0.1. Each server's output goes to a log file (never a pipe
+nobody reads, which would stall the server once full).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import http.client
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench.data import ROOT
+
+HOST = "127.0.0.1"
+WORKERS = 2
+
+
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 right now."""
+    with socket.socket() as s:
+        s.bind((HOST, 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Server:
+    """A running gunicorn master and what is needed to reach and stop it."""
+
+    name: str
+    port: int
+    proc: subprocess.Popen[bytes]
+    log_path: Path
+
+    def worker_pids(self) -> list[int]:
+        """PIDs of the master's worker processes."""
+        children = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children")
+        with contextlib.suppress(OSError):
+            return [int(p) for p in children.read_text().split()]
+        return []
+
+    def log_tail(self, lines: int = 30) -> str:
+        with contextlib.suppress(OSError):
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        return ""
+
+    def stop(self) -> None:
+        """SIGTERM the whole process group, SIGKILL it if it lingers."""
+        if self.proc.poll() is not None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.proc.pid, signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(timeout=5)
+
+
+def start(name: str, app_spec: str, env: Mapping[str, str], log_dir: Path) -> Server:
+    """Start ``gunicorn -w 2 --worker-class sync -b 127.0.0.1:PORT app_spec`` from the repo root."""
+    port = free_port()
+    log_path = log_dir / f"{name}.log"
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    cmd = [
+        str(gunicorn),
+        "-w",
+        str(WORKERS),
+        "--worker-class",
+        "sync",
+        "-b",
+        f"{HOST}:{port}",
+        "--log-level",
+        "warning",
+        app_spec,
+    ]
+    with open(log_path, "wb") as log:
+        proc = subprocess.Popen(
+            cmd,
+            cwd=ROOT,
+            env={**os.environ, **env},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,  # its own process group: killpg reaches every worker
+        )
+    return Server(name, port, proc, log_path)
+
+
+def wait_ready(server: Server, marker: str, probe_path: str, timeout_s: float = 90.0) -> None:
+    """Wait until every worker has logged ``marker`` and ``probe_path`` answers 200.
+
+    Without ``--preload`` each worker loads the app itself; measuring while one is
+    still loading would halve the throughput, so the log is watched for each
+    worker's "ready" line.
+
+    Raises
+    ------
+    RuntimeError
+        The server died or did not get ready in time (its log tail is included).
+    """
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if server.proc.poll() is not None:
+            raise RuntimeError(f"{server.name} exited ({server.proc.returncode}):\n{server.log_tail()}")
+        text = server.log_path.read_text(errors="replace") if server.log_path.exists() else ""
+        if text.count(marker) >= WORKERS and _status(server.port, probe_path) == 200:
+            return
+        time.sleep(0.1)
+    raise RuntimeError(f"{server.name} not ready after {timeout_s:.0f} s:\n{server.log_tail()}")
+
+
+def _status(port: int, path: str) -> int:
+    conn = http.client.HTTPConnection(HOST, port, timeout=5)
+    try:
+        conn.request("GET", path)
+        return conn.getresponse().status
+    except OSError:
+        return 0
+    finally:
+        conn.close()
+
+
+@contextlib.contextmanager
+def running(
+    specs: list[tuple[str, str, Mapping[str, str], str, str]], log_dir: Path
+) -> Iterator[list[Server]]:
+    """Start several servers together, wait for all, and stop them all whatever happens.
+
+    Parameters
+    ----------
+    specs
+        ``(name, app_spec, env, ready_marker, probe_path)`` per server.
+    """
+    servers: list[Server] = []
+    try:
+        for name, app_spec, env, _, _ in specs:
+            servers.append(start(name, app_spec, env, log_dir))
+        for server, (_, _, _, marker, probe) in zip(servers, specs, strict=True):
+            wait_ready(server, marker, probe)
+        yield servers
+    finally:
+        for server in servers:
+            server.stop()
+
+
+def rss_mb(pid: int) -> float | None:
+    """Resident memory of a process in MB (VmRSS), None if it is gone."""
+    with contextlib.suppress(OSError):
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return None
