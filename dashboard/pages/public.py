@@ -25,6 +25,17 @@ from dashboard.finder import nearest_json
 from dashboard.i18n import t
 from dashboard.maps import district_map, js
 from dashboard.pages.common import lang_switch, layout_for_request, make_dash
+from dashboard.pages.public_parts import (
+    RESULT,
+    SUGGESTION,
+    as_list,
+    checked_latlng,
+    checked_where,
+    css_id,
+    result_card,
+    suggestion_list,
+    where_text,
+)
 
 FACE = "public"
 MAP_LAYERS = [
@@ -48,7 +59,7 @@ class Ids:
     LANG = "pub-lang"
     SEARCH = "pub-search"
     SUGGESTIONS = "pub-suggestions"
-    SUGGESTION = "pub-suggestion"  # pattern-matching type
+    SUGGESTION = SUGGESTION  # pattern-matching type
     LOCATE = "pub-locate"
     GEO = "pub-geo"
     GEO_SLOT = "pub-geo-slot"
@@ -58,7 +69,7 @@ class Ids:
     OPEN_NOW = "pub-open-now"
     AREA = "pub-area"
     RESULTS = "pub-results"
-    RESULT = "pub-result"  # pattern-matching type
+    RESULT = RESULT  # pattern-matching type
     SELECTED = "pub-selected"
     YOU = "pub-you"
     RESULT_LAYER = "pub-result-layer"
@@ -69,116 +80,6 @@ class Ids:
 
 def service_options(ctx: AppContext, lang: str) -> list[dict[str, str]]:
     return [{"label": ctx.finder.kind_label(k, lang), "value": k} for k in ctx.finder.kinds]
-
-
-def suggestion_list(ctx: AppContext, query: str | None, lang: str) -> list[Any]:
-    """Suggestion buttons for a query, or a clear "nothing found" with hints."""
-    if not query or not query.strip():
-        return []
-    matches = ctx.finder.search(query, 6)
-    if not matches:
-        hint = (
-            "没有找到这个地点。可以试试：社区或道路名称、拼音（renminlu）、首字母（rml），或直接点地图。"
-            if lang == "zh"
-            else "No place found. Try a community or road name, pinyin (renminlu), initials (rml), "
-            "or tap the map."
-        )
-        return [html.Li(hint, className="rm-sugg-empty", role="status")]
-    return [
-        html.Li(
-            html.Button(
-                [
-                    html.Span(m.place.name, className="rm-sugg-name"),
-                    html.Span(
-                        f"{m.place.kind_zh if lang == 'zh' else m.place.kind_en} · {m.place.context}",
-                        className="rm-sugg-context",
-                    ),
-                ],
-                id={"type": Ids.SUGGESTION, "place": m.place.id},
-                className="rm-sugg",
-                type="button",
-            ),
-            role="option",
-        )
-        for m in matches
-    ]
-
-
-def fmt_m(metres: float, lang: str) -> str:
-    if metres >= 1000:
-        return f"{metres / 1000:.1f} 公里" if lang == "zh" else f"{metres / 1000:.1f} km"
-    return f"{round(metres):,} 米" if lang == "zh" else f"{round(metres):,} m"
-
-
-def result_card(rank: int, result: dict[str, Any], lang: str, selected: bool) -> html.Li:
-    zh = lang == "zh"
-    open_now = result.get("open_now")
-    badge = (
-        html.Span("营业中" if zh else "Open now", className="rm-open yes")
-        if open_now
-        else html.Span("已关闭" if zh else "Closed", className="rm-open no")
-        if open_now is False
-        else None
-    )
-    phone = result.get("phone")
-    return html.Li(
-        [
-            html.Button(
-                [
-                    html.Div(
-                        [
-                            html.Span(str(rank), className="rm-rank", **{"aria-hidden": "true"}),
-                            html.Span(result["name"] or "", className="rm-res-name"),
-                            badge,
-                        ],
-                        className="rm-res-head",
-                    ),
-                    html.Div(
-                        [
-                            html.Strong(
-                                f"步行 {result['walk_min']} 分钟" if zh else f"{result['walk_min']} min walk"
-                            ),
-                            html.Span(f" · {fmt_m(result['walk_m'], lang)}"),
-                            html.Span(
-                                f" · 直线 {fmt_m(result['distance_m'], lang)}"
-                                if zh
-                                else f" · {fmt_m(result['distance_m'], lang)} straight",
-                                className="rm-muted",
-                            ),
-                        ],
-                        className="rm-res-walk",
-                    ),
-                    html.Div(result.get("address") or "", className="rm-res-line"),
-                    html.Div(
-                        [("开放时间 " if zh else "Hours ") + (result.get("opening_hours") or "—")],
-                        className="rm-res-line",
-                    ),
-                    html.Div("、".join(result.get("service_labels") or []), className="rm-res-services")
-                    if result.get("service_labels")
-                    else None,
-                ],
-                id={"type": Ids.RESULT, "id": result["id"]},
-                className="rm-res-btn",
-                type="button",
-                **{"aria-pressed": "true" if selected else "false"},
-            ),
-            html.A(("电话 " if zh else "Call ") + phone, href=f"tel:{phone}", className="rm-res-phone")
-            if phone
-            else None,
-        ],
-        className="rm-result selected" if selected else "rm-result",
-        **{"data-result-id": result["id"]},
-    )
-
-
-def where_text(where: dict[str, Any] | None, lang: str) -> str:
-    if not where:
-        return (
-            "请先选择位置：搜索地点、点地图，或用我的位置。"
-            if lang == "zh"
-            else ("First choose where you are: search, tap the map, or use your location.")
-        )
-    return ("位置：" if lang == "zh" else "From: ") + where.get("label", "")
 
 
 def layout(ctx: AppContext, lang: str) -> html.Div:
@@ -395,13 +296,13 @@ def register_callbacks(app: Dash, ctx: AppContext) -> None:
     )
     def choose_where(_sugg, _submit, click, positions, position_errors, query, lang):
         lang = lang_of(lang)
-        position = next((p for p in _as_list(positions) if isinstance(p, dict)), None)
-        position_error = next((e for e in _as_list(position_errors) if e), None)
+        position = next((p for p in as_list(positions) if isinstance(p, dict)), None)
+        position_error = next((e for e in as_list(position_errors) if e), None)
         query = query if isinstance(query, str) else ""
         zh = lang == "zh"
         trigger = dash_ctx.triggered_id
         if isinstance(trigger, dict) and trigger.get("type") == Ids.SUGGESTION:
-            if not any(v for v in _as_list(_sugg)):
+            if not any(v for v in as_list(_sugg)):
                 return no_update, no_update, no_update
             place = finder.gazetteer.get(str(trigger.get("place")))
             if place is None:
@@ -414,7 +315,7 @@ def register_callbacks(app: Dash, ctx: AppContext) -> None:
             place = matches[0].place
             return {"lon": place.lon, "lat": place.lat, "label": place.name}, place.name, ""
         if trigger == Ids.MAP and click:
-            tapped = _checked_latlng(click.get("latlng") if isinstance(click, dict) else None)
+            tapped = checked_latlng(click.get("latlng") if isinstance(click, dict) else None)
             if tapped is None:
                 return no_update, no_update, no_update
             lon, lat = tapped
@@ -436,7 +337,7 @@ def register_callbacks(app: Dash, ctx: AppContext) -> None:
                     else "Could not get your location (needs HTTPS and permission). Search or tap the map."
                 ),
             )
-        checked = _checked_where(position)
+        checked = checked_where(position)
         if from_geo and checked:
             lon, lat = checked["lon"], checked["lat"]
             if finder.km_outside(lon, lat) > 0:
@@ -467,8 +368,8 @@ def register_callbacks(app: Dash, ctx: AppContext) -> None:
     def show_answer(where, service, open_now, lang):
         lang = lang_of(lang)
         service = service if isinstance(service, str) and service in finder.kinds else "any"
-        where = _checked_where(where)
-        results, layer = answer(ctx, where, service, "open" in _as_list(open_now), lang)
+        where = checked_where(where)
+        results, layer = answer(ctx, where, service, "open" in as_list(open_now), lang)
         if not where:
             return [], None, [], where_text(None, lang), None, no_update
         you = [
@@ -506,7 +407,7 @@ def register_callbacks(app: Dash, ctx: AppContext) -> None:
     )
     def select(_clicks, marker):
         trigger = dash_ctx.triggered_id
-        if isinstance(trigger, dict) and trigger.get("type") == Ids.RESULT and any(_as_list(_clicks)):
+        if isinstance(trigger, dict) and trigger.get("type") == Ids.RESULT and any(as_list(_clicks)):
             return str(trigger["id"])
         if trigger == Ids.RESULT_LAYER and isinstance(marker, dict):
             props = marker.get("properties")
@@ -522,7 +423,7 @@ def register_callbacks(app: Dash, ctx: AppContext) -> None:
         State(Ids.RESULT_LAYER, "data"),
     )
     def draw_route(selected, where, layer):
-        where = _checked_where(where)
+        where = checked_where(where)
         selected = selected if isinstance(selected, str) else None
         hideout = {"layer": "results", "selected": selected}
         if not (selected and where and isinstance(layer, dict) and isinstance(layer.get("features"), list)):
@@ -555,51 +456,19 @@ def register_callbacks(app: Dash, ctx: AppContext) -> None:
                 ),
             ],
             hideout,
-            f"rm-results has-selection sel-{_css_id(selected)}",
+            f"rm-results has-selection sel-{css_id(selected)}",
         )
 
     @app.callback(Output(Ids.AREA_LAYER, "data"), Input(Ids.AREA, "value"), Input(Ids.WHERE, "data"))
     def walk_area(show, where):
-        where = _checked_where(where)
-        if not ("area" in _as_list(show) and where):
+        where = checked_where(where)
+        if not ("area" in as_list(show) and where):
             return None
         area = finder.walk_area(where["lon"], where["lat"], AREA_MINUTES)
         return {
             "type": "FeatureCollection",
             "features": [{"type": "Feature", "properties": {}, "geometry": area.__geo_interface__}],
         }
-
-
-def _as_list(value: Any) -> list[Any]:
-    """A browser-sent list, or [] for anything else (callbacks never trust its shape)."""
-    return value if isinstance(value, list) else []
-
-
-def _checked_where(where: Any) -> dict[str, Any] | None:
-    """A position from the browser, accepted only if it is two finite numbers."""
-    if not isinstance(where, dict):
-        return None
-    try:
-        lon, lat = float(where["lon"]), float(where["lat"])
-    except (TypeError, KeyError, ValueError):
-        return None
-    if not (-180 <= lon <= 180 and -90 <= lat <= 90):
-        return None
-    return {"lon": lon, "lat": lat, "label": str(where.get("label", ""))[:80]}
-
-
-def _checked_latlng(latlng: Any) -> tuple[float, float] | None:
-    """(lon, lat) from Leaflet's ``{lat, lng}`` (or ``[lat, lng]``), None if malformed."""
-    try:
-        lat, lon = (latlng["lat"], latlng["lng"]) if isinstance(latlng, dict) else (latlng[0], latlng[1])
-        checked = _checked_where({"lon": lon, "lat": lat})
-    except (TypeError, KeyError, IndexError):
-        return None
-    return None if checked is None else (checked["lon"], checked["lat"])
-
-
-def _css_id(value: str) -> str:
-    return "".join(ch if ch.isalnum() else "-" for ch in str(value))
 
 
 def create(server: flask.Flask, ctx: AppContext) -> Dash:
