@@ -161,7 +161,93 @@
     if (next < 0) { input.focus(); } else { buttons[Math.min(next, buttons.length - 1)].focus(); }
   });
 
+  /* ---- wall display: tour, live data check, URL options ------------------------------
+   * These run as Dash clientside callbacks (dashboard/pages/wall.py). State lives in
+   * the page's dcc.Store components; the variables below only remember when this
+   * browser's wall was last touched. */
+  var wallTouched = 0;
+  var wallListening = false;
+
+  function wallListen() {
+    if (wallListening) { return; }
+    wallListening = true;
+    ["mousemove", "pointerdown", "touchstart", "keydown", "wheel"].forEach(function (type) {
+      document.addEventListener(type, function () { wallTouched = Date.now(); }, {capture: true, passive: true});
+    });
+  }
+
+  function wallOption(search, name, fallback) {
+    var value = new URLSearchParams(search || "").get(name);
+    var n = value === null || value === "" ? NaN : Number(value);
+    return isFinite(n) && n >= 0 ? n : fallback;
+  }
+
+  /* ?tour=N seconds per step (0 = off, default 20); ?live=N seconds between data checks. */
+  function wallConfig(search) {
+    wallListen();
+    var tour = wallOption(search, "tour", 20);
+    var live = wallOption(search, "live", 60);
+    return [Math.max(tour, 1) * 1000, tour === 0, Math.max(live, 1) * 1000, live === 0,
+            {idle: wallOption(search, "idle", 60) * 1000}];
+  }
+
+  /* Ask for the data version; the route answers 304 while it is unchanged. */
+  function wallPoll(n, version) {
+    var nu = window.dash_clientside.no_update;
+    return fetch("data/version.json", {cache: "no-cache", credentials: "same-origin"})
+      .then(function (r) {
+        if (!r.ok) { throw new Error("HTTP " + r.status); }
+        return r.json();
+      })
+      .then(function (body) {
+        return [body.version === version ? nu : body.version, "rm-wall-status"];
+      })
+      .catch(function () { return [nu, "rm-wall-status offline"]; });
+  }
+
+  function rem(k) {
+    return k * parseFloat(getComputedStyle(document.documentElement).fontSize || "16");
+  }
+
+  /* One tour step per tick: each street in turn, then the whole district. Paused while
+   * anyone has touched the wall within the idle time. */
+  function wallTour(tick, data, state, hideout, cardIds, config) {
+    var nu = window.dash_clientside.no_update;
+    var cc = window.dash_clientside.callback_context;
+    var trigger = cc && cc.triggered && cc.triggered.length ? cc.triggered[0].prop_id : "";
+    var ticked = trigger.indexOf("n_intervals") !== -1;
+    if (!data) { return [nu, nu, cardIds.map(function () { return nu; }), nu]; }
+    var streets = data.streets || [];
+    var idle = (config && config.idle !== undefined) ? config.idle : 60000;
+    state = state || {step: streets.length};
+    if (ticked && Date.now() - wallTouched < idle) {
+      return [nu, nu, cardIds.map(function () { return nu; }), nu];
+    }
+    var step = ticked ? (state.step + 1) % (streets.length + 1) : state.step;
+    var street = step < streets.length ? streets[step] : null;
+    var next = Object.assign({}, hideout || {}, {
+      choropleth: Object.assign({}, (hideout && hideout.choropleth) || {}, {colors: data.colors}),
+      selected: street ? street.id : null
+    });
+    var viewport = nu;
+    if (ticked) {
+      var side = street ? rem(24) : rem(1);
+      viewport = {
+        bounds: street ? street.bounds : data.district,
+        transition: "flyToBounds",
+        options: {paddingTopLeft: [rem(2), rem(3)], paddingBottomRight: [side, rem(2)], duration: 1.2}
+      };
+    }
+    var classes = cardIds.map(function (id) {
+      return "rm-tour-card" + (street && id.street === street.id ? " on" : "");
+    });
+    return [viewport, next, classes, {step: step}];
+  }
+
   window.redmap = Object.assign({}, window.redmap, {
+    wallConfig: wallConfig,
+    wallPoll: wallPoll,
+    wallTour: wallTour,
     resultToLayer: resultToLayer,
     style: style,
     pointToLayer: pointToLayer,

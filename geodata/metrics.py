@@ -173,3 +173,152 @@ def district_kpis(frames: Frames, now: pd.Timestamp | None = None) -> list[Kpi]:
             "名",
         ),
     ]
+
+
+# ---- wall panels and per-street figures -----------------------------------------------
+
+MEDIATION_LEVEL_ORDER = ("community", "street", "district")
+"""Levels as a dispute climbs them: most end where they start, in the community."""
+MEDIATION_ROUNDS = (1, 2, 3)
+
+
+def mediation_funnel(cases: pd.DataFrame) -> pd.DataFrame:
+    """Cases per mediation level (rows, community → district) and round (columns 1–3)."""
+    table = pd.crosstab(cases["level"], cases["round"]) if len(cases) else pd.DataFrame()
+    return (
+        table.reindex(index=list(MEDIATION_LEVEL_ORDER), columns=list(MEDIATION_ROUNDS), fill_value=0)
+        .fillna(0)
+        .astype(int)
+    )
+
+
+def mediation_outcomes(cases: pd.DataFrame) -> dict[str, int]:
+    """Cases per outcome: settled, not settled, still in progress."""
+    counts = cases["outcome"].value_counts()
+    return {k: int(counts.get(k, 0)) for k in ("success", "failed", "ongoing")}
+
+
+def month_floor(values: pd.Series) -> pd.Series:
+    """The first day of each timestamp's month (NaT stays NaT)."""
+    return pd.to_datetime(values).dt.to_period("M").dt.to_timestamp()
+
+
+def last_months(now: pd.Timestamp, n: int) -> pd.DatetimeIndex:
+    """The first days of the ``n`` months ending with the month of ``now``."""
+    end = pd.Timestamp(now).to_period("M").to_timestamp()
+    return pd.date_range(end=end, periods=n, freq="MS")
+
+
+def incidents_by_month(events: pd.DataFrame, now: pd.Timestamp, months: int = 12) -> pd.DataFrame:
+    """Smart-grid incidents found and closed per month, with the median days to close.
+
+    ``closed`` counts incidents replied to in that month; ``median_days`` is the median
+    time from found to reply of those (NaN in a month that closed none).
+    """
+    index = last_months(now, months)
+    found = month_floor(events["found_at"]).value_counts()
+    replied = pd.to_datetime(events["replied_at"])
+    done = events[replied.notna()]
+    closed_month = month_floor(done["replied_at"])
+    days = (pd.to_datetime(done["replied_at"]) - pd.to_datetime(done["found_at"])).dt.total_seconds() / 86400
+    median = days.groupby(closed_month).median()
+    return pd.DataFrame(
+        {
+            "found": found.reindex(index, fill_value=0).astype(int),
+            "closed": closed_month.value_counts().reindex(index, fill_value=0).astype(int),
+            "median_days": median.reindex(index),
+        },
+        index=index,
+    )
+
+
+def incubation_pipeline(compounds: pd.DataFrame) -> pd.Series:
+    """Three-no compounds at each of the seven incubation steps, in step order."""
+    steps = [c.value for c in INCUBATION_STEPS]
+    return compounds["stage"].value_counts().reindex(steps, fill_value=0).astype(int)
+
+
+def meals_by_month(deliveries: pd.DataFrame, now: pd.Timestamp, months: int = 12) -> pd.Series:
+    """Day-care meals delivered per month over the ``months`` months up to ``now``."""
+    per_month = deliveries.groupby(month_floor(deliveries["month"]))["meals"].sum()
+    end = pd.Timestamp(now)
+    if not per_month.empty:
+        # Meals are booked a month at a time: end with the last booked month, not an empty one.
+        end = min(end, per_month.index.max())
+    index = last_months(end, months)
+    return per_month.reindex(index, fill_value=0).astype(int)
+
+
+def suppress_small(value: float | None, minimum: int = SMALL_CELL) -> float | None:
+    """``value`` unless it counts fewer than ``minimum`` people (then None: shown as "—")."""
+    if value is None or pd.isna(value) or value < minimum:
+        return None
+    return value
+
+
+WALL_METRICS: Mapping[str, tuple[str, str, str]] = {
+    "service_volume": ("服务人次", "People served", "{:,.0f}"),
+    "incidents_per_1000": ("每千户在办事件", "Open incidents per 1,000 households", "{:.1f}"),
+    "mediation_success": ("调解成功率", "Mediation success rate", "{:.0%}"),
+}
+"""Metrics the wall can colour the streets by (``?metric=``): label zh, en and format."""
+
+
+def street_kpis(frames: Frames, now: pd.Timestamp) -> pd.DataFrame:
+    """Each street's own figures for the wall's tour, one row per street id.
+
+    Counts of people (people served, mediation cases and the rate computed from them)
+    below :data:`SMALL_CELL` are NaN, so that no screen shows them.
+
+    Columns: name, name_en, centers, people_served, problems_solved, open_incidents,
+    overdue_incidents, households, incidents_per_1000, mediation_cases,
+    mediation_success, compounds, compounds_done, grids, daycare_centers.
+    """
+    streets = frames["streets"].set_index("id")
+    idx = streets.index
+    centers = frames["service_centers"]
+    records = frames["service_records"]
+    street_of_center = centers.set_index("id")["street_id"]
+    by_street = records.groupby(records["center_id"].map(street_of_center))
+    events = frames["grid_events"]
+    open_ = events[events["status"] != "replied"]
+    age = now - pd.to_datetime(open_["found_at"])
+    cases = frames["mediation_cases"]
+    closed = cases[cases["outcome"].isin(["success", "failed"])]
+    compounds = frames["three_no_compounds"]
+    last = f"date_{len(INCUBATION_STEPS)}"
+    done = compounds[(compounds["stage"] == INCUBATION_STEPS[-1].value) & compounds[last].notna()]
+
+    def count(frame: pd.DataFrame, key: str = "street_id") -> pd.Series:
+        return frame.groupby(key).size().reindex(idx, fill_value=0).astype(int)
+
+    out = pd.DataFrame(index=idx)
+    out["name"] = streets["name"]
+    out["name_en"] = streets["name_en"]
+    out["centers"] = count(centers)
+    out["people_served"] = by_street["people_served"].sum().reindex(idx, fill_value=0).astype(float)
+    out["problems_solved"] = by_street["problems_solved"].sum().reindex(idx, fill_value=0).astype(float)
+    out["open_incidents"] = count(open_)
+    out["overdue_incidents"] = count(open_[age > pd.Timedelta(days=7)])
+    out["households"] = streets["households"].astype(int)
+    out["incidents_per_1000"] = out["open_incidents"] / out["households"].where(out["households"] > 0) * 1000
+    out["mediation_cases"] = count(cases).astype(float)
+    n_closed = count(closed)
+    success = closed[closed["outcome"] == "success"].groupby("street_id").size().reindex(idx, fill_value=0)
+    out["mediation_success"] = (success / n_closed.where(n_closed >= SMALL_CELL)).astype(float)
+    out["compounds"] = count(compounds)
+    out["compounds_done"] = count(done)
+    out["grids"] = count(frames["grids"])
+    out["daycare_centers"] = count(frames["daycare_centers"])
+    for column in ("people_served", "problems_solved", "mediation_cases"):
+        out[column] = out[column].where(out[column] >= SMALL_CELL)
+    return out
+
+
+def street_metric(frames: Frames, metric: str, now: pd.Timestamp) -> pd.Series:
+    """The value of one of :data:`WALL_METRICS` per street id (NaN where suppressed or undefined)."""
+    if metric not in WALL_METRICS:
+        raise ValueError(f"unknown metric {metric!r}; choose one of {', '.join(WALL_METRICS)}")
+    table = street_kpis(frames, now)
+    column = {"service_volume": "people_served"}.get(metric, metric)
+    return table[column].astype(float)

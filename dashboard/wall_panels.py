@@ -1,0 +1,318 @@
+"""The wall's panels as plain HTML built from :mod:`geodata.metrics` results.
+
+Why HTML and not Plotly: Plotly's bundle alone is 4.8 MB (1.47 MB gzipped), over the
+wall's whole 1 MB budget, and its fonts are pixels that a 4K wall would have to
+re-lay out in JavaScript. These bars are ``div`` boxes sized in percent and rem, so
+they cost a few kilobytes, draw at once and scale with the viewport like the rest of
+the wall. Every function here is pure: data in, components out.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import pandas as pd
+from dash import html
+
+from geodata.metrics import MEDIATION_ROUNDS, WALL_METRICS
+from geodata.schema import INCUBATION_STEPS, MEDIATION_LEVELS, MEDIATION_OUTCOMES
+
+from .i18n import t
+
+TOUR_CARD = "wall-tour-card"
+"""Pattern-matching id type of a street's tour card ({"type": TOUR_CARD, "street": id})."""
+
+DASH = "—"
+
+
+def _label(choices: Sequence[Any], value: str, lang: str) -> str:
+    for c in choices:
+        if c.value == value:
+            return c.zh if lang == "zh" else c.en
+    return value
+
+
+def fmt_int(value: float | None) -> str:
+    """Thousands-separated integer, or "—" for a suppressed or missing value."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return DASH
+    return f"{round(value):,}"
+
+
+def fmt_rate(value: float | None) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return DASH
+    return f"{value * 100:.1f}%"
+
+
+def fmt_metric(metric: str, value: float | None) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return DASH
+    return WALL_METRICS[metric][2].format(value)
+
+
+def month_label(month: pd.Timestamp, lang: str) -> str:
+    return f"{month.month}月" if lang == "zh" else month.strftime("%b")
+
+
+def panel(title: str, body: Any, class_name: str, headline: Any = None, **attrs: Any) -> html.Section:
+    head = [html.H2(title)]
+    if headline is not None:
+        head.append(html.Span(headline, className="rm-panel-headline"))
+    return html.Section(
+        [html.Div(head, className="rm-panel-head"), body], className=f"rm-wall-panel {class_name}", **attrs
+    )
+
+
+# ---- mediation funnel -------------------------------------------------------------------
+
+
+def mediation_panel(funnel: pd.DataFrame, outcomes: Mapping[str, int], lang: str) -> html.Section:
+    """Cases per level as funnel rows (widest first), each split into its rounds."""
+    totals = funnel.sum(axis=1)
+    top = max(int(totals.max()), 1) if len(totals) else 1
+    rows = []
+    for level, counts in funnel.iterrows():
+        total = int(totals[level])
+        segments = [
+            html.Span(
+                f"{int(counts[r]):,}" if counts[r] else "",
+                className=f"rm-seg r{r}",
+                style={"flexGrow": int(counts[r])},
+                **{"data-funnel": f"{level}-{r}"},
+            )
+            for r in MEDIATION_ROUNDS
+            if counts[r] > 0
+        ]
+        rows.append(
+            html.Div(
+                [
+                    html.Span(_label(MEDIATION_LEVELS, str(level), lang), className="rm-funnel-name"),
+                    html.Span(
+                        html.Span(
+                            segments,
+                            className="rm-funnel-bar",
+                            style={"width": f"{30 + 70 * total / top:.1f}%"},
+                        ),
+                        className="rm-funnel-track",
+                    ),
+                    html.Span(f"{total:,}", className="rm-funnel-total", **{"data-funnel": str(level)}),
+                ],
+                className="rm-funnel-row",
+            )
+        )
+    legend = html.Div(
+        [
+            html.Span([html.I(className=f"rm-key r{r}"), t("wall_round", lang).format(n=r)])
+            for r in MEDIATION_ROUNDS
+        ],
+        className="rm-panel-keys",
+    )
+    outcome = html.Div(
+        [
+            html.Span(
+                [_label(MEDIATION_OUTCOMES, k, lang), " ", html.B(f"{v:,}", **{"data-outcome": k})],
+                className=f"rm-outcome {k}",
+            )
+            for k, v in outcomes.items()
+        ],
+        className="rm-outcomes",
+    )
+    return panel(
+        t("wall_mediation", lang), html.Div([*rows, legend, outcome], className="rm-funnel"), "rm-p-mediation"
+    )
+
+
+# ---- monthly column charts --------------------------------------------------------------
+
+
+def incidents_panel(months: pd.DataFrame, lang: str) -> html.Section:
+    """Found and closed incidents as paired columns; the median days to close beneath each month."""
+    top = max(int(months[["found", "closed"]].max().max()), 1) if len(months) else 1
+    cols = []
+    for month, row in months.iterrows():
+        median = row["median_days"]
+        cols.append(
+            html.Div(
+                [
+                    html.Div(
+                        [
+                            html.Span(
+                                className="rm-col found", style={"height": f"{100 * row['found'] / top:.1f}%"}
+                            ),
+                            html.Span(
+                                className="rm-col closed",
+                                style={"height": f"{100 * row['closed'] / top:.1f}%"},
+                            ),
+                        ],
+                        className="rm-col-bars",
+                        title=f"{row['found']} / {row['closed']}",
+                    ),
+                    html.Span(month_label(month, lang), className="rm-col-x"),
+                    html.Span(
+                        DASH if pd.isna(median) else f"{median:.1f}",
+                        className="rm-col-median",
+                        **{"data-month": month.strftime("%Y-%m")},
+                    ),
+                ],
+                className="rm-col-group",
+            )
+        )
+    keys = html.Div(
+        [
+            html.Span([html.I(className="rm-key found"), t("wall_found", lang)]),
+            html.Span([html.I(className="rm-key closed"), t("wall_closed", lang)]),
+            html.Span(
+                [
+                    html.I(className="rm-key median"),
+                    t("wall_median_days", lang),
+                    f"（{t('wall_days', lang)}）" if lang == "zh" else f" ({t('wall_days', lang)})",
+                ]
+            ),
+        ],
+        className="rm-panel-keys",
+    )
+    return panel(
+        t("wall_incidents", lang),
+        html.Div([html.Div(cols, className="rm-cols"), keys], className="rm-chart"),
+        "rm-p-incidents",
+    )
+
+
+def meals_panel(meals: pd.Series, lang: str) -> html.Section:
+    """Meals delivered per month, as columns with the last month's figure."""
+    top = max(int(meals.max()), 1) if len(meals) else 1
+    cols = [
+        html.Div(
+            [
+                html.Div(
+                    html.Span(className="rm-col meals", style={"height": f"{100 * value / top:.1f}%"}),
+                    className="rm-col-bars",
+                    title=f"{value:,}",
+                ),
+                html.Span(month_label(month, lang), className="rm-col-x"),
+            ],
+            className="rm-col-group",
+            **{"data-meals": month.strftime("%Y-%m")},
+        )
+        for month, value in meals.items()
+    ]
+    headline = [t("wall_last_12", lang), " ", html.B(f"{int(meals.sum()):,}", **{"data-meals-total": ""})]
+    return panel(
+        t("wall_meals", lang),
+        html.Div(html.Div(cols, className="rm-cols"), className="rm-chart"),
+        "rm-p-meals",
+        headline,
+    )
+
+
+# ---- incubation pipeline ----------------------------------------------------------------
+
+
+def incubation_panel(steps: pd.Series, lang: str) -> html.Section:
+    """The seven steps as a chevron row with the compounds now at each step."""
+    total = int(steps.sum())
+    boxes = [
+        html.Div(
+            [
+                html.Span(step.zh, className="rm-step-name", title=step.en),
+                html.Span(
+                    f"{int(steps.get(step.value, 0)):,}",
+                    className="rm-step-count",
+                    **{"data-step": step.value},
+                ),
+            ],
+            className="rm-step"
+            + (" done" if i == len(INCUBATION_STEPS) - 1 else "")
+            + ("" if steps.get(step.value, 0) else " empty"),
+        )
+        for i, step in enumerate(INCUBATION_STEPS)
+    ]
+    done = int(steps.iloc[-1]) if len(steps) else 0
+    share = html.Div(
+        html.Span(className="rm-pipe-fill", style={"width": f"{100 * done / max(total, 1):.1f}%"}),
+        className="rm-pipe-track",
+    )
+    headline = [html.B(f"{done:,}"), f" / {total:,} ", t("wall_compounds", lang)]
+    return panel(
+        t("wall_incubation", lang),
+        html.Div([html.Div(boxes, className="rm-steps"), share], className="rm-pipeline"),
+        "rm-p-incubation",
+        headline,
+    )
+
+
+# ---- service volume by street -----------------------------------------------------------
+
+
+def street_bars(volume: pd.Series, names: pd.Series, lang: str) -> list[Any]:
+    """Service volume by street as bars, largest first (children of the bars panel)."""
+    volume = volume.sort_values(ascending=False)
+    top = max(int(volume.max()), 1) if len(volume) else 1
+    rows = [
+        html.Div(
+            [
+                html.Span(names[street_id], className="rm-bar-name"),
+                html.Span(
+                    html.Span(style={"width": f"{100 * value / top:.1f}%"}, className="rm-bar-fill"),
+                    className="rm-bar-track",
+                ),
+                html.Span(f"{int(value):,}", className="rm-bar-value", **{"data-street": street_id}),
+            ],
+            className="rm-bar",
+        )
+        for street_id, value in volume.items()
+    ]
+    return [html.H2(t("street_panel", lang)), html.Div(rows, className="rm-bars")]
+
+
+# ---- the tour's street cards ------------------------------------------------------------
+
+
+def tour_card(street_id: str, row: pd.Series, lang: str, xixian: bool = False) -> html.Div:
+    """One street's own figures, shown over the map while the tour is on that street."""
+    figures = [
+        ("centers", t("wall_t_centers", lang), fmt_int(row["centers"])),
+        ("people_served", t("wall_t_people", lang), fmt_int(row["people_served"])),
+        ("problems_solved", t("wall_t_problems", lang), fmt_int(row["problems_solved"])),
+        (
+            "open_incidents",
+            t("wall_t_open", lang),
+            f"{fmt_int(row['open_incidents'])} / {fmt_int(row['overdue_incidents'])}",
+        ),
+        (
+            "mediation",
+            t("wall_t_mediation", lang),
+            f"{fmt_int(row['mediation_cases'])} · {fmt_rate(row['mediation_success'])}",
+        ),
+        (
+            "compounds",
+            t("wall_t_compounds", lang),
+            f"{fmt_int(row['compounds'])}（{fmt_int(row['compounds_done'])}）"
+            if lang == "zh"
+            else f"{fmt_int(row['compounds'])} ({fmt_int(row['compounds_done'])})",
+        ),
+        ("grids", t("wall_t_grids", lang), fmt_int(row["grids"])),
+        ("daycare_centers", t("wall_t_daycare", lang), fmt_int(row["daycare_centers"])),
+        ("households", t("wall_t_households", lang), fmt_int(row["households"])),
+    ]
+    name = row["name"] if lang == "zh" else row["name_en"]
+    head: list[Any] = [html.Span(t("wall_tour_label", lang), className="rm-tour-kicker"), html.H3(name)]
+    if xixian:
+        head.append(html.Span(t("wall_xixian", lang), className="rm-tour-flag"))
+    return html.Div(
+        [
+            html.Div(head, className="rm-tour-head"),
+            html.Dl(
+                [
+                    html.Div([html.Dt(label), html.Dd(text, **{"data-street-kpi": key})])
+                    for key, label, text in figures
+                ]
+            ),
+        ],
+        id={"type": TOUR_CARD, "street": street_id},
+        className="rm-tour-card",
+        **{"data-street-id": street_id},
+    )

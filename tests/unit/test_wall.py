@@ -1,0 +1,97 @@
+"""The wall's pure parts: metric choice, colours, tour cards, refresh and the version route."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+from dash.exceptions import PreventUpdate
+
+from dashboard import create_app
+from dashboard import wall_panels as panels
+from dashboard.pages import wall
+from tests.conftest import client_login, make_settings
+from tests.factories import write_minimal
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory):
+    return create_app(make_settings(write_minimal(tmp_path_factory.mktemp("wall") / "minimal.gpkg")))
+
+
+def text_of(component) -> str:
+    """All text inside a Dash component tree."""
+    if isinstance(component, str | int | float):
+        return str(component)
+    if isinstance(component, list | tuple):
+        return "".join(text_of(c) for c in component)
+    children = getattr(component, "children", None)
+    return "" if children is None else text_of(children)
+
+
+def test_metric_comes_from_the_url_and_falls_back_to_service_volume():
+    assert wall.pick_metric("?tour=5&metric=mediation_success") == "mediation_success"
+    assert wall.pick_metric("?metric=incidents_per_1000") == "incidents_per_1000"
+    assert wall.pick_metric("?metric=<script>") == wall.DEFAULT_METRIC
+    assert wall.pick_metric(None) == wall.DEFAULT_METRIC
+
+
+def test_streets_without_a_value_are_grey_and_the_others_ranked():
+    values = pd.Series({"a": 1.0, "b": float("nan"), "c": 3.0})
+    colors, _ = wall.metric_colors(values)
+    assert colors["b"] == wall.NO_VALUE_COLOR
+    assert colors["a"] != colors["c"] and colors["c"] == wall.RED_SCALE[-1]
+
+
+def test_a_tour_card_shows_a_dash_for_suppressed_people_counts():
+    row = pd.Series(
+        {
+            "name": "人民路街道",
+            "name_en": "Renmin Road",
+            "centers": 3,
+            "people_served": math.nan,
+            "problems_solved": 12.0,
+            "open_incidents": 4,
+            "overdue_incidents": 1,
+            "mediation_cases": math.nan,
+            "mediation_success": math.nan,
+            "compounds": 2,
+            "compounds_done": 1,
+            "grids": 9,
+            "daycare_centers": 1,
+            "households": 1200,
+        }
+    )
+    card = panels.tour_card("610402001", row, "zh", xixian=True)
+    text = text_of(card)
+    assert "人民路街道" in text and "西咸新区代管" in text
+    values = {
+        c.children[1].to_plotly_json()["props"]["data-street-kpi"]: c.children[1].children
+        for c in card.children[1].children
+    }
+    assert values["people_served"] == "—" and values["mediation"] == "— · —"
+    assert values["centers"] == "3" and values["households"] == "1,200"
+
+
+def test_refresh_sends_nothing_while_data_metric_and_language_are_unchanged(app):
+    ctx = app.extensions["redmap"]["context"]
+    shown = {"version": ctx.dataset.version, "metric": wall.DEFAULT_METRIC, "lang": "zh"}
+    with pytest.raises(PreventUpdate):
+        wall.refresh(ctx, ctx.dataset.version, "", shown, "zh")
+    values = wall.refresh(ctx, "a-newer-version", "", {**shown, "version": "old"}, "zh")
+    assert len(values) == len(wall.CONTENT_IDS)
+    assert values[-1] == shown
+    other = wall.refresh(ctx, ctx.dataset.version, "?metric=mediation_success", shown, "zh")
+    assert other[-1]["metric"] == "mediation_success"
+
+
+def test_version_route_needs_a_login_and_answers_304_when_unchanged(app):
+    client = app.test_client()
+    assert client.get("/wall/data/version.json").status_code in (401, 302)
+    client_login(client, "viewer")
+    first = client.get("/wall/data/version.json")
+    version = app.extensions["redmap"]["context"].dataset.version
+    assert first.status_code == 200 and first.get_json()["version"] == version
+    again = client.get("/wall/data/version.json", headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304 and again.get_data() == b""
