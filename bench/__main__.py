@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import sys
 import time
 from collections.abc import Callable
@@ -64,6 +65,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-browser", action="store_true", help="skip the headless Chromium rows")
     parser.add_argument("--out", type=Path, help="JSON file to write (default bench/results/<mode>.json)")
     args = parser.parse_args(argv)
+    # SIGTERM unwinds like Ctrl-C, so the servers' finally blocks still kill gunicorn.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     logging.basicConfig(level=logging.WARNING, format="%(name)s %(levelname)s %(message)s")
     mode = "quick" if args.quick else "full"
     out_path = args.out or ROOT / "bench" / "results" / f"{mode}.json"

@@ -161,7 +161,11 @@ def table(rows: list[Row]) -> str:
             for i, (c, w) in enumerate(zip(line, widths, strict=True))
         ]
         out.append("  ".join(cells).rstrip())
-    notes = [f"  {r.name}: {r.note}" for r in rows if r.note]
+    by_note: dict[str, list[str]] = {}
+    for r in rows:
+        if r.note:
+            by_note.setdefault(r.note, []).append(r.name)
+    notes = [f"  {', '.join(names)}: {note}" for note, names in by_note.items()]
     if notes:
         out += ["", "notes (ratio = ours / baseline; 'better' is the good direction):", *notes]
     return "\n".join(out)

@@ -57,7 +57,7 @@ def rows(demo: Demo, quick: bool) -> list[Row]:
 
     ours_one = cycling(queries.tolist(), locator.locate)
     sjoin_one = cycling(query_frames, lambda f: gpd.sjoin(f, grid_frame, predicate="within"), star=False)
-    s_one, s_sj = interleaved([ours_one, sjoin_one], reps=200 if quick else 2000)
+    s_one, s_sj = interleaved([ours_one, sjoin_one], reps=200 if quick else 1000, budget_s=8)
     event_points = events.geometry.to_numpy()
     event_frame = events[["id", "geometry"]]
 

@@ -69,7 +69,7 @@ def rows(demo: Demo, quick: bool) -> list[Row]:
             note="as above, scipy bounded to 15 min on foot (it still allocates the whole graph's arrays)",
         ),
     ]
-    area_reps = 60 if quick else 500
+    area_reps = 40 if quick else 500
     calls = [
         cycling(queries, lambda lon, lat: network.node_distances(lon, lat, LIMIT_M)),
         cycling(queries, lambda lon, lat: finder.walk_area(lon, lat, WALK_MINUTES)),

@@ -39,6 +39,10 @@ class Server:
     port: int
     proc: subprocess.Popen[bytes]
     log_path: Path
+    started_at: float = 0.0
+    """``time.perf_counter()`` when gunicorn was launched."""
+    ready_s: float | None = None
+    """Seconds from launch until every worker had logged its ready line (see :func:`wait_ready`)."""
 
     def worker_pids(self) -> list[int]:
         """PIDs of the master's worker processes."""
@@ -83,6 +87,7 @@ def start(name: str, app_spec: str, env: Mapping[str, str], log_dir: Path) -> Se
         "warning",
         app_spec,
     ]
+    started_at = time.perf_counter()
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(
             cmd,
@@ -93,7 +98,7 @@ def start(name: str, app_spec: str, env: Mapping[str, str], log_dir: Path) -> Se
             stdin=subprocess.DEVNULL,
             start_new_session=True,  # its own process group: killpg reaches every worker
         )
-    return Server(name, port, proc, log_path)
+    return Server(name, port, proc, log_path, started_at)
 
 
 def wait_ready(server: Server, marker: str, probe_path: str, timeout_s: float = 90.0) -> None:
@@ -113,9 +118,12 @@ def wait_ready(server: Server, marker: str, probe_path: str, timeout_s: float = 
         if server.proc.poll() is not None:
             raise RuntimeError(f"{server.name} exited ({server.proc.returncode}):\n{server.log_tail()}")
         text = server.log_path.read_text(errors="replace") if server.log_path.exists() else ""
-        if text.count(marker) >= WORKERS and _status(server.port, probe_path) == 200:
-            return
-        time.sleep(0.1)
+        if text.count(marker) >= WORKERS:
+            if server.ready_s is None:
+                server.ready_s = time.perf_counter() - server.started_at
+            if _status(server.port, probe_path) == 200:
+                return
+        time.sleep(0.02)
     raise RuntimeError(f"{server.name} not ready after {timeout_s:.0f} s:\n{server.log_tail()}")
 
 
@@ -134,7 +142,8 @@ def _status(port: int, path: str) -> int:
 def running(
     specs: list[tuple[str, str, Mapping[str, str], str, str]], log_dir: Path
 ) -> Iterator[list[Server]]:
-    """Start several servers together, wait for all, and stop them all whatever happens.
+    """Start servers one after the other (each ready before the next starts, so that
+    their boot times are not mixed up), and stop them all whatever happens.
 
     Parameters
     ----------
@@ -143,10 +152,9 @@ def running(
     """
     servers: list[Server] = []
     try:
-        for name, app_spec, env, _, _ in specs:
+        for name, app_spec, env, marker, probe in specs:
             servers.append(start(name, app_spec, env, log_dir))
-        for server, (_, _, _, marker, probe) in zip(servers, specs, strict=True):
-            wait_ready(server, marker, probe)
+            wait_ready(servers[-1], marker, probe)
         yield servers
     finally:
         for server in servers:
