@@ -188,7 +188,7 @@
     var tour = wallOption(search, "tour", 20);
     var live = wallOption(search, "live", 60);
     return [Math.max(tour, 1) * 1000, tour === 0, Math.max(live, 1) * 1000, live === 0,
-            {idle: wallOption(search, "idle", 60) * 1000}];
+            {idle: wallOption(search, "idle", 60) * 1000, tour: tour}];
   }
 
   /* Ask for the data version; the route answers 304 while it is unchanged. */
@@ -235,7 +235,9 @@
       viewport = {
         bounds: street ? street.bounds : data.district,
         transition: "flyToBounds",
-        options: {paddingTopLeft: [rem(2), rem(3)], paddingBottomRight: [side, rem(2)], duration: 1.2}
+        // A flight shorter than a step, and never closer than a street needs.
+        options: {paddingTopLeft: [rem(2), rem(3)], paddingBottomRight: [side, rem(2)], maxZoom: 15,
+                  duration: Math.min(1.2, 0.4 * ((config && config.tour) || 20))}
       };
     }
     var classes = cardIds.map(function (id) {
