@@ -35,6 +35,7 @@ off-network leg, at :data:`geodata.network.WALK_SPEED_M_PER_MIN`.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import re
 from collections.abc import Mapping
@@ -466,10 +467,12 @@ _DAY_ITEM = re.compile(r"^(Mo|Tu|We|Th|Fr|Sa|Su)(?:-(Mo|Tu|We|Th|Fr|Sa|Su))?$")
 _SPAN = re.compile(r"^(\d{1,2}):(\d{2})-(\d{1,2}):(\d{2})$")
 
 Schedule = tuple[tuple[tuple[int, int], ...], ...]
-"""Per weekday (Monday first), the open spans in minutes since that day's midnight;
+"""Immutable, so parsed schedules are cached (a few distinct texts serve every answer).
+Per weekday (Monday first), the open spans in minutes since that day's midnight;
 an end past 1440 runs into the next day."""
 
 
+@functools.lru_cache(maxsize=4096)
 def parse_opening_hours(text: str | None) -> Schedule | None:
     """Parse the simple OpenStreetMap ``opening_hours`` forms used in the data.
 

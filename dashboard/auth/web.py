@@ -150,8 +150,13 @@ class AccessControl:
             headers["Cache-Control"] = "no-store"  # shared office computers keep no internal page
         if self._secure():
             headers.setdefault("Strict-Transport-Security", "max-age=31536000")
-        if not current_principal().is_authenticated and not request.cookies.get(CSRF_COOKIE):
-            # Anonymous requests use a double-submit token (the public finder's callbacks, login).
+        if (
+            not current_principal().is_authenticated
+            and not request.cookies.get(CSRF_COOKIE)
+            and response.mimetype == "text/html"
+        ):
+            # Anonymous pages get a double-submit token for their later requests (the
+            # public finder's callbacks, the login form); API clients need none.
             token = g.get("login_csrf") or secrets.token_urlsafe(32)
             response.set_cookie(CSRF_COOKIE, token, httponly=False, samesite="Lax", secure=self._secure())
         return response
@@ -208,6 +213,8 @@ class AccessControl:
         return _json_error(error.code or 500, error.description or error.name)
 
     def unexpected_error(self, error: Exception) -> Response:
+        if isinstance(error, KeyError) and "Callback function not found" in str(error):
+            return _json_error(400, "unknown callback")  # Dash's answer to an output it never registered
         log.exception("unhandled error on %s", request.path)
         return _json_error(500, "internal error; it has been logged")
 

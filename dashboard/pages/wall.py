@@ -349,7 +349,14 @@ def register_callbacks(app: Dash, ctx: AppContext) -> None:
     def on_new_data(version, search, rendered):
         values = refresh(ctx, version, search, rendered, request_lang(ctx.settings.lang))
         lang = values[-1]["lang"]
-        urls = [ctx.layer_url(FACE, o["id"]["layer"], lang) for o in dash_ctx.outputs_list[-1]]
+        # The map layers' ids come with the request: read them defensively.
+        outs = dash_ctx.outputs_list[-1]
+        outs = outs if isinstance(outs, list) else []
+        urls = [
+            ctx.layer_url(FACE, str(o["id"].get("layer")), lang)
+            for o in outs
+            if isinstance(o, dict) and isinstance(o.get("id"), dict)
+        ]
         return [*values, urls]
 
     app.clientside_callback(
