@@ -313,9 +313,7 @@ class ServiceIndex:
         x, y = self.network.to_xy(lon, lat)
         ask = min(n, k + 4)
         while True:
-            proj_d, local = kd.tree.query((x, y), k=ask)
-            local = np.atleast_1d(local)
-            proj_d = np.atleast_1d(proj_d)
+            proj_d, local = _closest(kd.tree, x, y, ask)
             idx = kd.members[local].tolist()
             geo = [self._geodesic_one(lon, lat, p) for p in idx]
             order = sorted(range(len(idx)), key=lambda j: (geo[j], self._places[idx[j]].id))[:k]
@@ -458,6 +456,23 @@ def _kind_members(places: list[_Place]) -> dict[str, np.ndarray]:
 def _frozen(a: np.ndarray) -> np.ndarray:
     a.flags.writeable = False
     return a
+
+
+BRUTE_FORCE_MAX = 2048
+"""Up to this many candidates a vectorised scan beats a k-d tree query: scipy's
+per-call overhead (~40 µs) costs more than measuring a few hundred distances."""
+
+
+def _closest(tree: cKDTree, x: float, y: float, ask: int) -> tuple[np.ndarray, np.ndarray]:
+    """The ``ask`` points of ``tree`` nearest to (x, y), nearest first: (distances, indices)."""
+    data = tree.data
+    if len(data) > BRUTE_FORCE_MAX:
+        dist, local = tree.query((x, y), k=ask)
+        return np.atleast_1d(dist), np.atleast_1d(local)
+    d2 = (data[:, 0] - x) ** 2 + (data[:, 1] - y) ** 2
+    local = np.argpartition(d2, ask - 1)[:ask] if ask < len(d2) else np.arange(len(d2))
+    local = local[np.argsort(d2[local], kind="stable")]
+    return np.sqrt(d2[local]), local
 
 
 # --- opening hours ----------------------------------------------------------------
