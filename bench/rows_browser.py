@@ -37,9 +37,21 @@ FIRST_LOAD_TARGET_MB = 2.0
 TOGGLE_LAYER = "service_centers"
 
 
-def _load(browser, base: str, path: str, login: bool) -> tuple[float, float]:
-    """(seconds to the first service-centre marker, MB transferred until network idle)."""
-    context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN")
+WALL_FIRST_RENDER = "path.rm-f-streets"
+WALL_ACCOUNT = "viewer"
+
+
+def _load(
+    browser,
+    base: str,
+    path: str,
+    login: bool,
+    account: str = STAFF_ACCOUNT,
+    viewport: tuple[int, int] = (1366, 900),
+    selector: str = FIRST_RENDER,
+) -> tuple[float, float]:
+    """(seconds to the first feature of ``selector``, MB transferred until network idle)."""
+    context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]}, locale="zh-CN")
     own = urlparse(base).netloc
     context.route(
         "**/*",
@@ -49,7 +61,7 @@ def _load(browser, base: str, path: str, login: bool) -> tuple[float, float]:
         page = context.new_page()
         if login:
             page.goto(base + "/login", wait_until="domcontentloaded")
-            page.fill("#username", STAFF_ACCOUNT)
+            page.fill("#username", account)
             page.fill("#password", DEMO_PASSWORD)
             page.click("button[type=submit]")
             page.wait_for_load_state("domcontentloaded")
@@ -59,7 +71,7 @@ def _load(browser, base: str, path: str, login: bool) -> tuple[float, float]:
         cdp.on("Network.loadingFinished", lambda e: received.append(float(e.get("encodedDataLength", 0))))
         t0 = time.perf_counter()
         page.goto(base + path, wait_until="commit")
-        page.wait_for_selector(FIRST_RENDER, state="attached", timeout=60_000)
+        page.wait_for_selector(selector, state="attached", timeout=60_000)
         first = time.perf_counter() - t0
         page.wait_for_load_state("networkidle")
         return first, sum(received) / 1e6
@@ -91,7 +103,7 @@ def _toggle(browser, base: str) -> float:
 
 
 def rows(demo: Demo, quick: bool) -> list[Row]:
-    """First load of ``/`` and ``/staff/``, and one staff layer toggle."""
+    """First load of ``/``, ``/staff/`` and ``/wall/``, and one staff layer toggle."""
     if not os.path.exists(CHROMIUM):
         return [not_measured("browser", f"{CHROMIUM} is not installed (make browser)")]
     from playwright.sync_api import sync_playwright
@@ -129,6 +141,32 @@ def rows(demo: Demo, quick: bool) -> list[Row]:
                             note="encoded bytes over the wire until network idle (CDP encodedDataLength)",
                         )
                     )
+                wall = (base, "/wall/", True, WALL_ACCOUNT, (1920, 1080), WALL_FIRST_RENDER)
+                _load(browser, *wall)
+                runs = [_load(browser, *wall) for _ in range(reps)]
+                wall_first = statistics.median(r[0] for r in runs)
+                wall_mb = statistics.median(r[1] for r in runs)
+                out.append(
+                    compare(
+                        "browser_wall_first_render_demo",
+                        wall_first,
+                        "s",
+                        target="< 3 s",
+                        status="PASS" if wall_first < 3 else "MISS",
+                        note=f"GET /wall/ at 1920x1080 as {WALL_ACCOUNT}, fresh context, to the first "
+                        f"{WALL_FIRST_RENDER} attached, median of {reps}",
+                    )
+                )
+                out.append(
+                    compare(
+                        "browser_wall_bytes_demo",
+                        wall_mb,
+                        "MB",
+                        target="< 1 MB",
+                        status="PASS" if wall_mb < 1 else "MISS",
+                        note="encoded bytes over the wire until network idle (CDP encodedDataLength)",
+                    )
+                )
                 toggles = sorted(_toggle(browser, base) for _ in range(reps))
                 out.append(
                     compare(
