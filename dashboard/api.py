@@ -7,11 +7,9 @@ schema marks public leave the server.
 
 from __future__ import annotations
 
-import json
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from flask import Flask, Response, jsonify, request
 
@@ -125,7 +123,3 @@ def register_api(server: Flask, finder: Finder) -> None:
     @server.get("/api/v1/openapi.json")
     def openapi() -> Response:
         return Response(OPENAPI_PATH.read_bytes(), mimetype="application/json")
-
-
-def load_openapi() -> dict[str, Any]:
-    return json.loads(OPENAPI_PATH.read_text(encoding="utf-8"))

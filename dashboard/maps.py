@@ -15,7 +15,6 @@ from geodata.schema import SCHEMATIC_NOTE_EN, SCHEMATIC_NOTE_ZH
 from layers import REGISTRY, LayerSpec
 
 from .context import AppContext
-from .i18n import t
 
 PANES: dict[str, int] = {"rm-base": 250, "rm-areas": 410, "rm-points": 450}
 """Map panes by z-index. Layers load asynchronously, so drawing order cannot rely on
@@ -127,7 +126,3 @@ def district_map(
     }
     props.update(map_props)
     return dl.Map(children, id=map_id, **props)
-
-
-def demo_badge(ctx: AppContext, lang: str) -> str:
-    return t("demo_data", lang) if ctx.dataset.is_demo else ""

@@ -97,11 +97,6 @@ def mask_personal_fields(
     return out
 
 
-def drop_personal_fields(layer_name: str, frame: pd.DataFrame) -> pd.DataFrame:
-    """``frame`` without any personal field (for faces that never show them)."""
-    return frame.drop(columns=[f.name for f in layer(layer_name).personal_fields if f.name in frame.columns])
-
-
 def count_by_area(frame: pd.DataFrame, area_field: str, min_group: int = MIN_GROUP) -> pd.DataFrame:
     """People per area, with counts below ``min_group`` suppressed (None).
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-import shutil
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -183,9 +182,3 @@ def csrf_headers(client) -> dict[str, str]:
     """What Dash's renderer sends with every callback: the CSRF cookie as a header."""
     cookie = client.get_cookie("_csrf_token")
     return {"X-CSRFToken": cookie.value} if cookie else {}
-
-
-def copy_data(src: Path, dst_dir: Path) -> Path:
-    dst = dst_dir / src.name
-    shutil.copy(src, dst)
-    return dst

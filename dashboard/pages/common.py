@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import flask
@@ -78,7 +77,3 @@ def layout_for_request(build: Callable[[str], Any], default_lang: str) -> Callab
         return build(request_lang(default_lang))
 
     return serve
-
-
-def read_asset(name: str) -> str:
-    return (Path(ASSETS_FOLDER) / name).read_text(encoding="utf-8")

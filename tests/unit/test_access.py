@@ -439,3 +439,14 @@ def test_displaced_points_move_at_least_100_m_and_the_same_way_every_time():
     dist = homes.to_crs(4545).distance(moved.to_crs(4545))
     assert (dist >= 99.9).all() and (dist <= 200.1).all()
     assert gpd.GeoSeries(moved.geometry).equals(gpd.GeoSeries(again.geometry))
+
+
+def test_counts_of_people_below_five_are_suppressed():
+    import pandas as pd
+
+    from geodata.privacy import count_by_area
+
+    people = pd.DataFrame({"community_id": ["A"] * 7 + ["B"] * 4})
+    counts = count_by_area(people, "community_id").set_index("community_id")
+    assert counts.loc["A", "count"] == 7 and not counts.loc["A", "suppressed"]
+    assert counts.loc["B", "count"] is None and counts.loc["B", "suppressed"]
