@@ -136,6 +136,8 @@ def display_value(f: Field, value: Any, lang: str = "zh") -> str:
         return "—"
     if f.type == "codes":
         return "、".join(f.choice_label(v, lang) for v in split_codes(value)) or "—"
+    if f.name == "opening_hours":
+        return readable_hours(str(value), lang)
     if f.choices:
         return f.choice_label(str(value), lang)
     if f.type == "bool":
@@ -150,6 +152,44 @@ def display_value(f: Field, value: Any, lang: str = "zh") -> str:
     if f.type == "int":
         return f"{int(value):,}"
     return str(value)
+
+
+_DAY_ZH = {"Mo": "周一", "Tu": "周二", "We": "周三", "Th": "周四", "Fr": "周五", "Sa": "周六", "Su": "周日"}
+_DAY_EN = {"Mo": "Mon", "Tu": "Tue", "We": "Wed", "Th": "Thu", "Fr": "Fri", "Sa": "Sat", "Su": "Sun"}
+
+
+def readable_hours(text: str | None, lang: str = "zh") -> str:
+    """OSM opening hours as a resident reads them: ``Mo-Fr 08:30-17:30; Sa,Su 09:00-17:00``
+    → ``周一至周五 08:30–17:30；周六、周日 09:00–17:00``. Unknown forms are shown as given."""
+    if not text or not text.strip():
+        return "—"
+    zh = lang == "zh"
+    if text.strip() == "24/7":
+        return "全天24小时" if zh else "24 hours, every day"
+    names = _DAY_ZH if zh else _DAY_EN
+    rules = []
+    for rule in text.split(";"):
+        parts = rule.strip().split(" ", 1)
+        if len(parts) == 1:
+            days_text, times = "", parts[0]
+        else:
+            days_text, times = parts
+        days = []
+        for item in filter(None, days_text.split(",")):
+            first, _, last = item.partition("-")
+            if first not in names or (last and last not in names):
+                return text
+            if (first, last) == ("Mo", "Su"):
+                days.append("每天" if zh else "Every day")
+            elif last:
+                days.append(f"{names[first]}至{names[last]}" if zh else f"{names[first]}–{names[last]}")
+            else:
+                days.append(names[first])
+        span = times.replace("-", "–").replace(",", "、" if zh else ", ")
+        if times.strip() in ("off", "closed"):
+            span = "休息" if zh else "closed"
+        rules.append(("、" if zh else ", ").join(days) + " " + span if days else span)
+    return ("；" if zh else "; ").join(rules)
 
 
 def popup_html(title: str, rows: Iterable[tuple[str, str]]) -> str:

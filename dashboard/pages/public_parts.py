@@ -10,6 +10,7 @@ from typing import Any
 from dash import html
 
 from dashboard.context import AppContext
+from layers.base import readable_hours
 
 SUGGESTION = "pub-suggestion"
 """Pattern-matching id type of a suggestion button."""
@@ -96,7 +97,10 @@ def result_card(rank: int, result: dict[str, Any], lang: str, selected: bool) ->
                     ),
                     html.Div(result.get("address") or "", className="rm-res-line"),
                     html.Div(
-                        [("开放时间 " if zh else "Hours ") + (result.get("opening_hours") or "—")],
+                        [
+                            ("开放时间 " if zh else "Hours ")
+                            + readable_hours(result.get("opening_hours"), lang)
+                        ],
                         className="rm-res-line",
                     ),
                     html.Div("、".join(result.get("service_labels") or []), className="rm-res-services")

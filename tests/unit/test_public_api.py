@@ -108,3 +108,29 @@ def test_search_finds_places_by_chinese_pinyin_and_initials(client):
 def test_the_openapi_document_describes_both_endpoints(client):
     doc = client.get("/api/v1/openapi.json").get_json()
     assert {"/api/v1/nearest", "/api/v1/search"} <= set(doc["paths"])
+
+
+@pytest.mark.parametrize(
+    "text,zh,en",
+    [
+        ("24/7", "全天24小时", "24 hours, every day"),
+        ("Mo-Su 08:00-20:00", "每天 08:00–20:00", "Every day 08:00–20:00"),
+        (
+            "Mo-Fr 08:30-17:30; Sa,Su 09:00-17:00",
+            "周一至周五 08:30–17:30；周六、周日 09:00–17:00",
+            "Mon–Fri 08:30–17:30; Sat, Sun 09:00–17:00",
+        ),
+        (
+            "Mo-Fr 08:00-12:00,14:00-18:00",
+            "周一至周五 08:00–12:00、14:00–18:00",
+            "Mon–Fri 08:00–12:00, 14:00–18:00",
+        ),
+        ("PH off", "PH off", "PH off"),
+        (None, "—", "—"),
+    ],
+)
+def test_opening_hours_read_as_residents_read_them(text, zh, en):
+    from layers.base import readable_hours
+
+    assert readable_hours(text, "zh") == zh
+    assert readable_hours(text, "en") == en
