@@ -125,7 +125,7 @@ def district_kpis(frames: Frames, now: pd.Timestamp | None = None) -> list[Kpi]:
         Kpi(
             "three_no_compounds",
             "三无小区完成七步孵化",
-            "Compounds through all 7 steps",
+            "Compounds done",
             float(completed_compounds(compounds)),
             f"{completed_compounds(compounds):,} / {len(compounds):,}",
             "个",
@@ -161,14 +161,14 @@ def district_kpis(frames: Frames, now: pd.Timestamp | None = None) -> list[Kpi]:
         _int_kpi(
             "tele_medicine",
             "云医院社区",
-            "Tele-medicine communities",
+            "Tele-medicine",
             int(communities["tele_medicine"].astype(bool).sum()),
             "个",
         ),
         _int_kpi(
             "party_members",
             "区域化党建党员",
-            "Party members in regional party building",
+            "Regional party members",
             int(communities["party_members"].sum()),
             "名",
         ),

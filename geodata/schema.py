@@ -273,7 +273,7 @@ MEDIATION_LEVELS = _choices(
 MEDIATION_OUTCOMES = _choices(
     ("success", "调解成功", "Settled"),
     ("failed", "调解未成功", "Not settled"),
-    ("ongoing", "调解中", "In progress"),
+    ("ongoing", "调解中", "Ongoing"),
 )
 
 DISPUTE_TYPES = _choices(
