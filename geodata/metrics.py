@@ -96,12 +96,6 @@ def centers_offering(centers: pd.DataFrame, service: str | None) -> int:
     return int(centers["services"].map(lambda v: service in split_codes(v)).sum())
 
 
-def service_volume_by_street(records: pd.DataFrame, centers: pd.DataFrame) -> pd.Series:
-    """People served per street id (via each record's centre)."""
-    street_of = centers.set_index("id")["street_id"]
-    return records.groupby(records["center_id"].map(street_of))["people_served"].sum().astype(int)
-
-
 def district_kpis(frames: Frames, now: pd.Timestamp | None = None) -> list[Kpi]:
     """Every headline KPI of the district, computed from the layers."""
     now = now if now is not None else pd.Timestamp.now(tz="Asia/Shanghai").tz_localize(None)
