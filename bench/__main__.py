@@ -1,4 +1,4 @@
-"""``python -m bench [--quick] [--no-http] [--no-browser] [--out PATH]``: run, print the table, write JSON."""
+"""``python -m bench [--quick] [--no-http] [--no-browser] [--only GROUP] [--out PATH]``: run and report."""
 
 from __future__ import annotations
 
@@ -55,6 +55,8 @@ def sections(args: argparse.Namespace) -> list[tuple[str, Callable[[Demo, bool],
         out.append(("http", _http_rows))
     if not args.quick and not args.no_browser:
         out.append(("browser", _browser_rows))
+    if args.only:
+        out = [(name, run) for name, run in out if name in args.only]
     return out
 
 
@@ -63,6 +65,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="demo district only, under a minute")
     parser.add_argument("--no-http", action="store_true", help="skip the gunicorn rows (smoke tests)")
     parser.add_argument("--no-browser", action="store_true", help="skip the headless Chromium rows")
+    parser.add_argument(
+        "--only",
+        action="append",
+        choices=("nearest", "walk", "search", "grid", "http", "browser"),
+        help="measure only this group (repeatable); for checking one change, not for the baseline",
+    )
     parser.add_argument("--out", type=Path, help="JSON file to write (default bench/results/<mode>.json)")
     args = parser.parse_args(argv)
     # SIGTERM unwinds like Ctrl-C, so the servers' finally blocks still kill gunicorn.
@@ -88,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {name}: {timings[f'{name}_s']:.1f} s", file=log)
     if args.no_http:
         rows.append(not_measured("http", "--no-http"))
-    if not args.quick:
+    if not args.quick and not args.only:
         rows += [not_measured(f"{row}_{scale}", NO_SCALE) for scale in SCALES for row in SCALED_ROWS]
     timings["total_s"] = round(time.perf_counter() - started, 2)
     write_json(out_path, rows, mode, {"demo_file": demo.path.name, "section_seconds": timings})

@@ -40,7 +40,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     from geodata.dataset import open_dataset
 
     from . import access_log, auth
-    from .api import register_api
+    from .api import PublicApi
     from .context import AppContext
     from .finder import build_finder
     from .pages import common, public, staff, wall
@@ -84,12 +84,13 @@ def create_app(settings: Settings | None = None) -> Flask:
     access_log.install(server)
     server.after_request(common.remember_lang)
     register_routes(server, ctx)
-    register_api(server, ctx.finder)
     apps = {
         "public": public.create(server, ctx),
         "staff": staff.create(server, ctx),
         "wall": wall.create(server, ctx),
     }
+    # In front of Flask, behind ProxyFix (which auth.install adds when proxies are trusted).
+    server.wsgi_app = PublicApi(server.wsgi_app, ctx.finder, https=settings.https)  # type: ignore[method-assign]
     streets = dataset["streets"].sort_values("id")
     access = auth.install(
         server,

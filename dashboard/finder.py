@@ -9,7 +9,9 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
 import shapely
@@ -17,9 +19,10 @@ import shapely.ops
 from pyproj import Transformer
 from shapely.geometry import Point, Polygon
 
+from geodata.cells import InsideGrid
 from geodata.dataset import Dataset
 from geodata.gazetteer import Gazetteer, Match
-from geodata.nearest import EXTRA_KINDS, LOCAL_TZ, Result, ServiceIndex, is_open
+from geodata.nearest import EXTRA_KINDS, LOCAL_TZ, Result, ServiceIndex, is_open, open_at, week_minute
 from geodata.network import WALK_SPEED_M_PER_MIN, Route, WalkingNetwork
 from geodata.schema import MEASURE_CRS, SERVICE_MENU, STORAGE_CRS
 
@@ -27,6 +30,8 @@ log = logging.getLogger("redmap.finder")
 
 SERVICE_LABELS = {c.value: (c.zh, c.en) for c in SERVICE_MENU}
 _TO_M = Transformer.from_crs(STORAGE_CRS, MEASURE_CRS, always_xy=True)
+INSIDE_CELL_M = 250.0
+"""Cell size of the point-in-district grid (~5,000 cells for the demo district)."""
 REACH_KM = 1.0
 """A point this far outside the outline still gets an answer (the outline is coarse)."""
 
@@ -40,7 +45,12 @@ class Finder:
     services: ServiceIndex
     district_m: Polygon
     """The outline in EPSG:4545, for "how far outside" answers."""
+    inside: InsideGrid
+    """Point-in-district over ``district_m`` (most answers need no more)."""
     district_name: str
+    public_json: Mapping[str, Mapping[str, dict[str, Any]]]
+    """Language → place id → the place's public fields as the API returns them, built
+    once: an answer only adds distances and "open now"."""
     walk_speed: float = WALK_SPEED_M_PER_MIN
 
     @property
@@ -60,6 +70,8 @@ class Finder:
     def km_outside(self, lon: float, lat: float) -> float:
         """How far (km) a point lies outside the district beyond the tolerance; 0 if within."""
         x, y = _TO_M.transform(lon, lat)
+        if self.inside.contains(x, y):
+            return 0.0
         return max(0.0, self.district_m.distance(Point(x, y)) / 1000 - REACH_KM)
 
     def search(self, query: str, limit: int = 8) -> list[Match]:
@@ -99,12 +111,30 @@ class Finder:
     def open_now(self, result: Result) -> bool | None:
         return is_open(result.opening_hours, self.now())
 
+    def results_json(
+        self, results: list[Result], lang: str = "zh", when: dt.datetime | None = None
+    ) -> list[dict[str, Any]]:
+        """Results as the public API returns them: public fields, service labels,
+        distances and whether each is open at ``when`` (now by default)."""
+        day, minute = week_minute(when or self.now())
+        places = self.public_json["en" if lang == "en" else "zh"]
+        out = []
+        for r in results:
+            item = dict(places[r.id])
+            item["distance_m"] = round(r.distance_m)
+            item["walk_m"] = None if r.walk_m is None else round(r.walk_m)
+            item["walk_min"] = r.walk_min
+            item["open_now"] = open_at(r.opening_hours, day, minute)
+            out.append(item)
+        return out
 
-def nearest_json(result: Result, lang: str = "zh", open_now: bool | None = None) -> dict[str, Any]:
-    """A result as the public API returns it: public fields, distances, service labels."""
-    out = result.to_dict()
-    out["service_labels"] = [SERVICE_LABELS.get(s, (s, s))[0 if lang == "zh" else 1] for s in result.services]
-    out["open_now"] = open_now
+
+def public_place_json(place: Result, lang: str) -> dict[str, Any]:
+    """A place's public fields as the API returns them (distances left to each answer)."""
+    out = place.to_dict()
+    for distance in ("distance_m", "walk_m", "walk_min"):
+        del out[distance]
+    out["service_labels"] = [SERVICE_LABELS.get(s, (s, s))[0 if lang == "zh" else 1] for s in place.services]
     return out
 
 
@@ -113,12 +143,22 @@ def build_finder(dataset: Dataset) -> Finder:
     started = time.perf_counter()
     network = WalkingNetwork.from_roads(dataset["roads"])
     district = dataset["district"]
+    services = ServiceIndex.build(dataset.frames, network)
+    district_m = shapely.ops.transform(_TO_M.transform, district.geometry.iloc[0])
+    places = services.places()
     finder = Finder(
         gazetteer=Gazetteer.from_frames(dataset.frames),
         network=network,
-        services=ServiceIndex.build(dataset.frames, network),
-        district_m=shapely.ops.transform(_TO_M.transform, district.geometry.iloc[0]),
+        services=services,
+        district_m=district_m,
+        inside=InsideGrid.build(district_m, INSIDE_CELL_M),
         district_name=str(district["name"].iloc[0]),
+        public_json=MappingProxyType(
+            {
+                lang: MappingProxyType({p.id: public_place_json(p, lang) for p in places})
+                for lang in ("zh", "en")
+            }
+        ),
     )
     log.info(
         "finder ready in %.2f s: %d places, %d junctions, %d kinds",

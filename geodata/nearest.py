@@ -3,8 +3,11 @@
 :meth:`ServiceIndex.build` runs once per process (each web worker builds its own);
 afterwards the index is read-only and queries take well under a millisecond:
 
-* **straight line** — a k-d tree per kind in EPSG:4545, then exact geodesic
-  distances (WGS-84, :class:`pyproj.Geod`) to re-rank the few returned;
+* **straight line** — per kind, a grid of cells in EPSG:4545 each listing the few
+  places that can be among the :data:`TABLE_K` nearest anywhere in it
+  (:mod:`geodata.cells`); a query measures that list, then exact geodesic distances
+  (WGS-84, :class:`pyproj.Geod`) re-rank the nearest few. Larger ``k`` and points
+  off the grid use a k-d tree;
 * **on foot** — for every junction of the walking network and every kind, the
   :data:`TABLE_K` nearest candidates by walking distance are precomputed. A query
   is snapped onto a road segment and combines the tables of the segment's two ends
@@ -41,7 +44,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 import geopandas as gpd
@@ -50,6 +53,7 @@ import pandas as pd
 from pyproj import Geod
 from scipy.spatial import cKDTree
 
+from geodata.cells import CellCandidates
 from geodata.network import WALK_SPEED_M_PER_MIN, Snap, WalkingNetwork, walk_minutes
 from geodata.schema import SCHEMA, SERVICE_MENU, STORAGE_CRS, split_codes
 
@@ -81,11 +85,17 @@ _GEOD = Geod(ellps="WGS84")  # stateless: safe to share between threads
 _SCALE_MARGIN = 1e-3
 """Bound on |projected / geodesic - 1| for distances in EPSG:4545 within its zone
 (about 5e-5 at Qindu, 108.7°E; 3.4e-4 at the zone's 1.5° edge)."""
+_RERANK = (1 + _SCALE_MARGIN) / (1 - _SCALE_MARGIN)
+"""A place whose projected distance is within this factor of the k-th's may still be
+nearer by geodesic distance."""
 
 
-@dataclass(frozen=True, slots=True)
-class Result:
+class Result(NamedTuple):
     """One place in a nearest-service answer: public fields and distances.
+
+    A named tuple rather than a frozen dataclass: an answer creates several, and a
+    frozen dataclass's ``__init__`` costs ~3 µs each (one ``object.__setattr__`` per
+    field), a third of a straight-line query.
 
     Attributes
     ----------
@@ -151,7 +161,11 @@ class _Place:
 @dataclass(frozen=True, slots=True)
 class _Kind:
     members: np.ndarray  # place indices, ascending
+    members_list: list[int]
     tree: cKDTree | None  # over members' EPSG:4545 points
+    cells: CellCandidates | None  # candidate lists per cell, indices into members
+    xs: list[float]  # members' EPSG:4545 x, as plain floats for the per-query loop
+    ys: list[float]
     table_idx: np.ndarray  # (n_nodes, TABLE_K) place index, -1 where none
     table_d: np.ndarray  # (n_nodes, TABLE_K) metres from node to place, inf where none
     on_edge: Mapping[int, tuple[int, ...]]  # edge -> members snapped onto it
@@ -180,6 +194,8 @@ class ServiceIndex:
         self._xy = xy
         self._snaps = snaps
         self._kinds = kinds
+        self.kinds: tuple[str, ...] = tuple(k for k in kinds if len(kinds[k].members))
+        """Kinds with at least one candidate, in a stable order (extras, then menu order)."""
 
     # --- building -----------------------------------------------------------------
 
@@ -244,6 +260,10 @@ class ServiceIndex:
                 best_d[kind] = np.take_along_axis(cat_d, order, axis=1)
                 best_i[kind] = np.take_along_axis(cat_i, order, axis=1)
 
+        nodes = network.node_xy
+        extent = (
+            (*nodes.min(axis=0).tolist(), *nodes.max(axis=0).tolist()) if len(nodes) else (0.0, 0.0, 0.0, 0.0)
+        )
         kinds: dict[str, _Kind] = {}
         for kind, m in members.items():
             table_d, table_i = best_d[kind], best_i[kind]
@@ -253,7 +273,11 @@ class ServiceIndex:
                 on_edge.setdefault(snaps[p].edge, []).append(p)
             kinds[kind] = _Kind(
                 members=_frozen(m),
+                members_list=m.tolist(),
                 tree=cKDTree(xy[m]) if len(m) else None,
+                cells=CellCandidates.build(xy[m], extent, TABLE_K, slack=_RERANK - 1) if len(m) else None,
+                xs=xy[m, 0].tolist(),
+                ys=xy[m, 1].tolist(),
                 table_idx=_frozen(table_i),
                 table_d=_frozen(table_d),
                 on_edge=MappingProxyType({e: tuple(ps) for e, ps in on_edge.items()}),
@@ -266,11 +290,6 @@ class ServiceIndex:
         """Where a candidate place is (EPSG:4326), by id; None for an unknown id."""
         i = self._index_of.get(place_id)
         return None if i is None else (float(self._lonlat[i][0]), float(self._lonlat[i][1]))
-
-    @property
-    def kinds(self) -> tuple[str, ...]:
-        """Kinds with at least one candidate, in a stable order (extras, then menu order)."""
-        return tuple(k for k in self._kinds if len(self._kinds[k].members))
 
     def count(self, kind: str) -> int:
         """Number of candidate places of a kind (0 for a known kind nobody offers)."""
@@ -311,6 +330,9 @@ class ServiceIndex:
         if n == 0 or kd.tree is None:
             return []
         x, y = self.network.to_xy(lon, lat)
+        cell = kd.cells.cell_of(x, y) if kd.cells is not None and k <= kd.cells.k_max else -1
+        if cell >= 0:
+            return self._straight_in_cell(lon, lat, x, y, kd, cell, k)
         ask = min(n, k + 4)
         while True:
             proj_d, local = _closest(kd.tree, x, y, ask)
@@ -323,6 +345,23 @@ class ServiceIndex:
                 break
             ask = min(n, ask * 2)
         return [self._result(idx[j], geo[j]) for j in order]
+
+    def _straight_in_cell(
+        self, lon: float, lat: float, x: float, y: float, kd: _Kind, cell: int, k: int
+    ) -> list[Result]:
+        """nearest_straight from a cell's candidate list (see :mod:`geodata.cells`)."""
+        xs, ys = kd.xs, kd.ys
+        by_plane = sorted([((xs[i] - x) ** 2 + (ys[i] - y) ** 2, i) for i in kd.cells.candidates(cell)])
+        limit = by_plane[min(k, len(by_plane)) - 1][0] * _RERANK**2 + 1e-9
+        members, places = kd.members_list, self._places
+        ranked = []
+        for d2, i in by_plane:
+            if d2 > limit:
+                break
+            p = members[i]
+            ranked.append((self._geodesic_one(lon, lat, p), places[p].id, p))
+        ranked.sort()
+        return [self._result(p, g) for g, _, p in ranked[:k]]
 
     def nearest(self, lon: float, lat: float, kind: str = "any", k: int = 5) -> list[Result]:
         """The ``k`` nearest places of a kind on foot.
@@ -389,20 +428,16 @@ class ServiceIndex:
 
     def _result(self, p: int, distance_m: float, walk_m: float | None = None) -> Result:
         pl = self._places[p]
+        lon, lat = self._lonlat_list[p]
+        walk_min = None if walk_m is None else walk_minutes(walk_m, WALK_SPEED_M_PER_MIN)
         return Result(
-            id=pl.id,
-            layer=pl.layer,
-            name=pl.name,
-            lon=self._lonlat_list[p][0],
-            lat=self._lonlat_list[p][1],
-            services=pl.services,
-            opening_hours=pl.opening_hours,
-            address=pl.address,
-            phone=pl.phone,
-            distance_m=distance_m,
-            walk_m=walk_m,
-            walk_min=None if walk_m is None else walk_minutes(walk_m, WALK_SPEED_M_PER_MIN),
-        )
+            pl.id, pl.layer, pl.name, lon, lat, pl.services, pl.opening_hours, pl.address, pl.phone,
+            distance_m, walk_m, walk_min,
+        )  # fmt: skip
+
+    def places(self) -> list[Result]:
+        """Every candidate place once, distances zero: for tables built at start-up."""
+        return [self._result(p, 0.0) for p in range(len(self._places))]
 
 
 def _read_places(layer: str, frame: gpd.GeoDataFrame) -> list[tuple[_Place, tuple[float, float]]]:
@@ -567,6 +602,27 @@ def _parse_spans(text: str) -> tuple[tuple[int, int], ...] | None:
     return tuple(spans)
 
 
+def week_minute(when: dt.datetime) -> tuple[int, float]:
+    """Weekday (Monday 0) and minute of the day of a moment in Asia/Shanghai time.
+
+    A naive datetime is taken as local time, an aware one is converted. Computed once
+    per answer, then :func:`open_at` checks each place with it.
+    """
+    local = when.replace(tzinfo=LOCAL_TZ) if when.tzinfo is None else when.astimezone(LOCAL_TZ)
+    return local.weekday(), local.hour * 60 + local.minute + local.second / 60
+
+
+def open_at(opening_hours: str | None, day: int, minute: float) -> bool | None:
+    """Whether a place is open on a weekday at a minute of the day (see :func:`is_open`)."""
+    week = parse_opening_hours(opening_hours)
+    if week is None:
+        return None
+    if any(a <= minute < b for a, b in week[day]):
+        return True
+    # Spans of the previous day that run past midnight.
+    return any(a <= minute + 1440 < b for a, b in week[(day - 1) % 7])
+
+
 def is_open(opening_hours: str | None, when: dt.datetime) -> bool | None:
     """Whether a place is open at a moment, from its ``opening_hours`` text.
 
@@ -585,16 +641,7 @@ def is_open(opening_hours: str | None, when: dt.datetime) -> bool | None:
         open "08:00-20:00" is closed at 20:00), False when closed, None when the
         text cannot be parsed.
     """
-    week = parse_opening_hours(opening_hours)
-    if week is None:
-        return None
-    local = when.replace(tzinfo=LOCAL_TZ) if when.tzinfo is None else when.astimezone(LOCAL_TZ)
-    day = local.weekday()
-    minute = local.hour * 60 + local.minute + local.second / 60
-    if any(a <= minute < b for a, b in week[day]):
-        return True
-    # Spans of the previous day that run past midnight.
-    return any(a <= minute + 1440 < b for a, b in week[(day - 1) % 7])
+    return open_at(opening_hours, *week_minute(when))
 
 
 __all__ = [
@@ -607,5 +654,7 @@ __all__ = [
     "Schedule",
     "ServiceIndex",
     "is_open",
+    "open_at",
     "parse_opening_hours",
+    "week_minute",
 ]

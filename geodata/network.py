@@ -30,7 +30,7 @@ import heapq
 import math
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import geopandas as gpd
 import numpy as np
@@ -68,10 +68,14 @@ entrances and lanes that the road layer does not draw."""
 _SNAP_PIECE_M = 25.0
 """Longest piece of road in the snapping index (long segments are cut for it)."""
 
+_SCAN_IN_NUMPY = 24
+"""From this many candidate pieces on, a snap measures them with numpy (fixed cost
+~15 µs) instead of a Python loop (~1 µs each): points far from any road."""
 
-@dataclass(frozen=True, slots=True)
-class Snap:
-    """Where a point meets the walking network.
+
+class Snap(NamedTuple):
+    """Where a point meets the walking network (a named tuple: made once per query,
+    and a frozen dataclass's ``__init__`` alone costs ~3 µs).
 
     Attributes
     ----------
@@ -321,6 +325,7 @@ class WalkingNetwork:
         self._plen2: list[float] = len2.tolist()
         self._pedge: list[int] = edge[rep].tolist()
         self._palong: list[float] = (along0[rep] + f0[:, 0] * seg_len[rep]).tolist()
+        self._pa_np, self._pd_np, self._plen2_np = pa, pd, len2
         self._piece_half = float(np.sqrt(len2.max(initial=0.0))) / 2 + 1e-9
         self._piece_tree = cKDTree((pa + pb) / 2)
 
@@ -366,19 +371,21 @@ class WalkingNetwork:
         ax, ay, dx, dy, len2 = self._pa_x, self._pa_y, self._pd_x, self._pd_y, self._plen2
         while True:
             found = self._piece_tree.query_ball_point((x, y), radius)
-            if not found:  # far from any road: let the tree say how far, then look there
-                d0, _ = self._piece_tree.query((x, y))
-                radius = float(d0) + half + 1e-6
+            if not found:  # farther from the roads: widen (a k-nearest query costs ~4 ball queries)
+                radius *= 2
                 continue
-            best = (math.inf, -1, 0.0, 0.0, 0.0)
-            for i in sorted(found):  # sorted: ties go to the lowest piece, deterministically
-                px, py = x - ax[i], y - ay[i]
-                t = (px * dx[i] + py * dy[i]) / len2[i] if len2[i] > 0 else 0.0
-                t = 0.0 if t < 0.0 else (1.0 if t > 1.0 else t)
-                cx, cy = ax[i] + t * dx[i], ay[i] + t * dy[i]
-                d2 = (cx - x) ** 2 + (cy - y) ** 2
-                if d2 < best[0]:
-                    best = (d2, i, t, cx, cy)
+            if len(found) >= _SCAN_IN_NUMPY:
+                best = self._nearest_piece_numpy(x, y, found)
+            else:
+                best = (math.inf, -1, 0.0, 0.0, 0.0)
+                for i in sorted(found):  # sorted: ties go to the lowest piece, deterministically
+                    px, py = x - ax[i], y - ay[i]
+                    t = (px * dx[i] + py * dy[i]) / len2[i] if len2[i] > 0 else 0.0
+                    t = 0.0 if t < 0.0 else (1.0 if t > 1.0 else t)
+                    cx, cy = ax[i] + t * dx[i], ay[i] + t * dy[i]
+                    d2 = (cx - x) ** 2 + (cy - y) ** 2
+                    if d2 < best[0]:
+                        best = (d2, i, t, cx, cy)
             dist = math.sqrt(best[0])
             if dist + half <= radius:
                 break
@@ -388,17 +395,22 @@ class WalkingNetwork:
         length = self._len_list[edge]
         along = min(length, self._palong[piece] + t * math.sqrt(len2[piece]))
         return Snap(
-            edge=edge,
-            u=self._u_list[edge],
-            v=self._v_list[edge],
-            along_m=along,
-            length_m=length,
-            distance_m=dist,
-            x=float(x),
-            y=float(y),
-            snap_x=cx,
-            snap_y=cy,
+            edge, self._u_list[edge], self._v_list[edge], along, length, dist, float(x), float(y), cx, cy
         )
+
+    def _nearest_piece_numpy(
+        self, x: float, y: float, found: list[int]
+    ) -> tuple[float, int, float, float, float]:
+        """The same measure as snap_xy's loop, for many candidates at once."""
+        i = np.sort(np.asarray(found, dtype=np.int64))
+        a, d, len2 = self._pa_np[i], self._pd_np[i], self._plen2_np[i]
+        safe = np.where(len2 > 0, len2, 1.0)
+        t = np.where(len2 > 0, ((x - a[:, 0]) * d[:, 0] + (y - a[:, 1]) * d[:, 1]) / safe, 0.0)
+        t = np.clip(t, 0.0, 1.0)
+        c = a + t[:, None] * d
+        d2 = (c[:, 0] - x) ** 2 + (c[:, 1] - y) ** 2
+        j = int(np.argmin(d2))  # the first minimum: the lowest piece, as in the loop
+        return float(d2[j]), int(i[j]), float(t[j]), float(c[j, 0]), float(c[j, 1])
 
     def snap_many_xy(self, xy: np.ndarray) -> list[Snap]:
         """Snap several EPSG:4545 points (shape (n, 2))."""

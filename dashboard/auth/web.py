@@ -36,6 +36,20 @@ AREAS: tuple[tuple[str, str], ...] = (("/staff/", "staff"), ("/wall/", "wall"), 
 HOME_BY_ROLE = {"admin": "/staff/", "street_staff": "/staff/", "viewer": "/wall/", "kiosk": "/wall/"}
 
 
+HSTS = ("Strict-Transport-Security", "max-age=31536000")
+
+
+def security_headers(csp: str) -> tuple[tuple[str, str], ...]:
+    """Headers every response carries (HSTS is added separately, over HTTPS only)."""
+    return (
+        ("Content-Security-Policy", csp),
+        ("X-Content-Type-Options", "nosniff"),
+        ("X-Frame-Options", "DENY"),
+        ("Referrer-Policy", "same-origin"),
+        ("Permissions-Policy", "geolocation=(self), camera=(), microphone=()"),
+    )
+
+
 def area_of(path: str) -> str:
     """The access area a URL path belongs to (``public`` for everything else)."""
     for prefix, area in AREAS:
@@ -77,7 +91,7 @@ class AccessControl:
     ) -> None:
         self.auth = auth
         self.https = https
-        self.csp = csp
+        self.headers = security_headers(csp)
         self.demo_accounts = demo_accounts or []
         server.before_request(self.authenticate)
         server.after_request(self.secure_headers)
@@ -141,15 +155,12 @@ class AccessControl:
 
     def secure_headers(self, response: Response) -> Response:
         headers = response.headers
-        headers.setdefault("Content-Security-Policy", self.csp)
-        headers.setdefault("X-Content-Type-Options", "nosniff")
-        headers.setdefault("X-Frame-Options", "DENY")
-        headers.setdefault("Referrer-Policy", "same-origin")
-        headers.setdefault("Permissions-Policy", "geolocation=(self), camera=(), microphone=()")
+        for name, value in self.headers:
+            headers.setdefault(name, value)
         if area_of(request.path) != "public" and "Cache-Control" not in headers:
             headers["Cache-Control"] = "no-store"  # shared office computers keep no internal page
         if self._secure():
-            headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+            headers.setdefault(*HSTS)
         if (
             not current_principal().is_authenticated
             and not request.cookies.get(CSRF_COOKIE)

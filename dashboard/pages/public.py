@@ -21,7 +21,6 @@ from dash import ALL, Dash, Input, Output, State, dcc, html, no_update
 from dash import ctx as dash_ctx
 
 from dashboard.context import FACE_PREFIX, AppContext
-from dashboard.finder import nearest_json
 from dashboard.i18n import t
 from dashboard.maps import district_map, js
 from dashboard.pages.common import lang_switch, layout_for_request, make_dash
@@ -245,7 +244,7 @@ def answer(ctx: AppContext, where: dict[str, Any] | None, service: str, open_onl
     if not where:
         return [], None
     found = ctx.finder.nearest(where["lon"], where["lat"], service, K, open_now=open_only)
-    results = [nearest_json(r, lang, ctx.finder.open_now(r)) for r in found]
+    results = ctx.finder.results_json(found, lang)
     features = [
         {
             "type": "Feature",

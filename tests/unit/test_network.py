@@ -318,3 +318,23 @@ def test_demo_walk_area_contains_start_and_nearby_routes(
         reached = demo_net.node_distances(lon, lat, cutoff_m=15 * WALK_SPEED_M_PER_MIN)
         nodes = demo_net.node_lonlat[list(reached)]
         assert shapely.contains_xy(area.buffer(1e-6), nodes[:, 0], nodes[:, 1]).all()
+
+
+def test_demo_snaps_match_shapely_near_and_far_from_roads(demo_net: WalkingNetwork, demo_dataset) -> None:
+    # Far points gather many candidate pieces and take the vectorised scan; near ones
+    # the plain loop. Both must find the exact nearest road.
+    lines = np.array([LineString(demo_net.edge_xy(e)) for e in range(demo_net.n_edges)])
+    tree = shapely.STRtree(lines)
+    x0, y0, x1, y1 = demo_net.node_xy.min(axis=0).tolist() + demo_net.node_xy.max(axis=0).tolist()
+    rng = np.random.default_rng(3)
+    far = rng.uniform((x0 - 3000, y0 - 3000), (x0, y0), size=(20, 2))
+    near = rng.uniform((x0, y0), (x1, y1), size=(200, 2))
+    sizes = []
+    for x, y in np.vstack([far, near]):
+        s = demo_net.snap_xy(x, y)
+        p = Point(x, y)
+        expected = float(shapely.distance(lines[tree.query_nearest(p)[0]], p))
+        assert s.distance_m == pytest.approx(expected, abs=1e-6)
+        assert math.hypot(s.snap_x - x, s.snap_y - y) == pytest.approx(s.distance_m, abs=1e-6)
+        sizes.append(len(demo_net._piece_tree.query_ball_point((x, y), s.distance_m + 30)))
+    assert max(sizes) >= 24, "some snaps must have taken the vectorised scan"

@@ -134,3 +134,76 @@ def test_opening_hours_read_as_residents_read_them(text, zh, en):
 
     assert readable_hours(text, "zh") == zh
     assert readable_hours(text, "en") == en
+
+
+def test_api_answers_carry_the_sites_security_headers_and_are_not_cached(client):
+    response = client.get("/api/v1/nearest?lon=108.70&lat=34.34")
+    assert response.status_code == 200
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert "frame-ancestors 'none'" in response.headers["Content-Security-Policy"]
+    assert response.headers["Cache-Control"] == "no-store", "an answer reveals where someone is"
+    assert "Set-Cookie" not in response.headers
+
+
+def test_api_compresses_when_the_client_asks_and_answers_head(client):
+    import gzip
+    import json
+
+    url = "/api/v1/nearest?lon=108.70&lat=34.34&k=8"
+    plain = client.get(url)
+    assert "Content-Encoding" not in plain.headers
+    packed = client.get(url, headers={"Accept-Encoding": "gzip, deflate"})
+    assert packed.headers["Content-Encoding"] == "gzip" and len(packed.data) < len(plain.data)
+    assert json.loads(gzip.decompress(packed.data))["results"] == plain.get_json()["results"]
+    plain = client.get("/api/v1/search?q=rml")
+    head = client.head("/api/v1/search?q=rml")
+    assert head.status_code == 200 and head.data == b""
+    assert head.headers["Content-Length"] == plain.headers["Content-Length"]
+
+
+def test_api_refuses_other_methods_and_parameter_floods_with_json(client):
+    post = client.post("/api/v1/nearest?lon=108.70&lat=34.34")
+    assert post.status_code == 405 and "use GET" in post.get_json()["error"]
+    assert post.headers["Allow"] == "GET, HEAD"
+    flood = client.get("/api/v1/search?" + "&".join(f"p{i}=1" for i in range(40)) + "&q=rml")
+    assert flood.status_code == 400 and "too many" in flood.get_json()["error"]
+    # A repeated name: the first value counts, as on the rest of the site.
+    twice = client.get("/api/v1/nearest?lon=108.70&lat=34.34&k=2&k=7").get_json()
+    assert twice["query"]["k"] == 2 and len(twice["results"]) == 2
+
+
+def test_an_unexpected_failure_is_a_json_500_without_a_traceback(demo_path, monkeypatch):
+    app = create_app(make_settings(demo_path))
+    finder = app.extensions["redmap"]["context"].finder
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("secret internals /srv/redmap/geodata/nearest.py")
+
+    monkeypatch.setattr(type(finder), "nearest", broken)
+    response = app.test_client().get("/api/v1/nearest?lon=108.70&lat=34.34")
+    assert response.status_code == 500
+    assert response.get_json() == {"error": "internal error; it has been logged"}
+    assert b"Traceback" not in response.data and b"secret internals" not in response.data
+
+
+def test_api_traffic_is_logged_as_a_summary_by_path_without_positions(client, caplog):
+    import logging
+
+    api = client.application.wsgi_app
+    while not hasattr(api, "traffic"):  # under ProxyFix when proxies are trusted
+        api = api.app
+    with caplog.at_level(logging.INFO, logger="redmap.access"):
+        client.get("/api/v1/nearest?lon=108.712345&lat=34.345678&k=3")
+        client.get("/api/v1/nearest?lon=abc&lat=34.345678")
+        line = api.traffic.flush()
+    assert "/api/v1/nearest 200 ×1" in line and "/api/v1/nearest 400 ×1" in line
+    assert not any("108.71" in r.getMessage() or "34.34" in r.getMessage() for r in caplog.records)
+
+
+def test_query_parameters_are_decoded_like_any_web_form(client):
+    # Percent-encoded Chinese, '+' for a space, and raw UTF-8 bytes all reach the search.
+    encoded = client.get("/api/v1/search?q=%E4%BA%BA%E6%B0%91%E8%B7%AF").get_json()
+    assert encoded["query"] == "人民路" and encoded["results"]
+    spaced = client.get("/api/v1/search?q=ren+min+lu").get_json()
+    assert spaced["query"] == "ren min lu"
