@@ -47,6 +47,7 @@ API_CSP = "default-src 'none'; frame-ancestors 'none'"
 GZIP_MIN_BYTES = 500
 API_HEADERS = frozenset({"Content-Security-Policy", "X-Content-Type-Options", "X-Frame-Options"})
 
+_STATUS_LINES = {code: f"{code} {HTTPStatus(code).phrase}" for code in (200, 400, 405, 500)}
 StartResponse = Callable[..., Any]
 WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
@@ -205,7 +206,7 @@ class PublicApi:
             body = gzip.compress(body, compresslevel=6)
             headers.append(("Content-Encoding", "gzip"))
         headers.append(("Content-Length", str(len(body))))
-        start_response(f"{status} {HTTPStatus(status).phrase}", headers)
+        start_response(_STATUS_LINES[status], headers)
         self.traffic.record(method, path, status, (time.perf_counter() - started) * 1000)
         return [] if method == "HEAD" else [body]
 
@@ -216,21 +217,19 @@ class PublicApi:
         lang = "en" if args.get("lang") == "en" else "zh"
         now = finder.now()
         results = finder.nearest(query.lon, query.lat, query.service, query.k, open_now=query.open_now)
-        document = {
-            "query": {
-                # Echoed rounded (~1 m): a resident's position is not kept at full precision.
-                "lon": round(query.lon, 5),
-                "lat": round(query.lat, 5),
-                "k": query.k,
-                "service": query.service,
-                "open_now": query.open_now,
-                "walk_speed_m_per_min": finder.walk_speed,
-                "as_of": now.isoformat(timespec="minutes"),
-            },
-            "results": finder.results_json(results, lang, now),
+        echo = {
+            # Echoed rounded (~1 m): a resident's position is not kept at full precision.
+            "lon": round(query.lon, 5),
+            "lat": round(query.lat, 5),
+            "k": query.k,
+            "service": query.service,
+            "open_now": query.open_now,
+            "walk_speed_m_per_min": finder.walk_speed,
+            "as_of": now.isoformat(timespec="minutes"),
         }
+        body = b'{"query":' + _json(echo) + b',"results":' + finder.results_body(results, lang, now) + b"}"
         # An answer is about where someone is: no cache keeps it.
-        return _json(document), "no-store"
+        return body, "no-store"
 
     def search(self, args: dict[str, str]) -> tuple[bytes, str]:
         """``/search``: places by name, pinyin or initials, best first."""

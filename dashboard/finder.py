@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any
 
+import orjson
 import shapely
 import shapely.ops
 from pyproj import Transformer
@@ -32,6 +33,7 @@ SERVICE_LABELS = {c.value: (c.zh, c.en) for c in SERVICE_MENU}
 _TO_M = Transformer.from_crs(STORAGE_CRS, MEASURE_CRS, always_xy=True)
 INSIDE_CELL_M = 250.0
 """Cell size of the point-in-district grid (~5,000 cells for the demo district)."""
+_JSON_BOOL = {True: b"true", False: b"false", None: b"null"}
 REACH_KM = 1.0
 """A point this far outside the outline still gets an answer (the outline is coarse)."""
 
@@ -51,6 +53,8 @@ class Finder:
     public_json: Mapping[str, Mapping[str, dict[str, Any]]]
     """Language → place id → the place's public fields as the API returns them, built
     once: an answer only adds distances and "open now"."""
+    public_head: Mapping[str, Mapping[str, bytes]]
+    """The same encoded as JSON, without the closing brace."""
     walk_speed: float = WALK_SPEED_M_PER_MIN
 
     @property
@@ -128,6 +132,24 @@ class Finder:
             out.append(item)
         return out
 
+    def results_body(self, results: list[Result], lang: str = "zh", when: dt.datetime | None = None) -> bytes:
+        """:meth:`results_json` as a JSON array, spliced from each place's encoded
+        public fields (a third of the cost of building and encoding the dicts)."""
+        day, minute = week_minute(when or self.now())
+        heads = self.public_head["en" if lang == "en" else "zh"]
+        items = [
+            b'%s,"distance_m":%d,"walk_m":%s,"walk_min":%s,"open_now":%s}'
+            % (
+                heads[r.id],
+                round(r.distance_m),
+                b"null" if r.walk_m is None else b"%d" % round(r.walk_m),
+                b"null" if r.walk_min is None else b"%d" % r.walk_min,
+                _JSON_BOOL[open_at(r.opening_hours, day, minute)],
+            )
+            for r in results
+        ]
+        return b"[" + b",".join(items) + b"]"
+
 
 def public_place_json(place: Result, lang: str) -> dict[str, Any]:
     """A place's public fields as the API returns them (distances left to each answer)."""
@@ -146,6 +168,7 @@ def build_finder(dataset: Dataset) -> Finder:
     services = ServiceIndex.build(dataset.frames, network)
     district_m = shapely.ops.transform(_TO_M.transform, district.geometry.iloc[0])
     places = services.places()
+    public_json = {lang: {p.id: public_place_json(p, lang) for p in places} for lang in ("zh", "en")}
     finder = Finder(
         gazetteer=Gazetteer.from_frames(dataset.frames),
         network=network,
@@ -153,10 +176,11 @@ def build_finder(dataset: Dataset) -> Finder:
         district_m=district_m,
         inside=InsideGrid.build(district_m, INSIDE_CELL_M),
         district_name=str(district["name"].iloc[0]),
-        public_json=MappingProxyType(
+        public_json=MappingProxyType({lang: MappingProxyType(m) for lang, m in public_json.items()}),
+        public_head=MappingProxyType(
             {
-                lang: MappingProxyType({p.id: public_place_json(p, lang) for p in places})
-                for lang in ("zh", "en")
+                lang: MappingProxyType({i: orjson.dumps(d)[:-1] for i, d in m.items()})
+                for lang, m in public_json.items()
             }
         ),
     )

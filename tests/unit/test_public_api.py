@@ -207,3 +207,24 @@ def test_query_parameters_are_decoded_like_any_web_form(client):
     assert encoded["query"] == "人民路" and encoded["results"]
     spaced = client.get("/api/v1/search?q=ren+min+lu").get_json()
     assert spaced["query"] == "ren min lu"
+
+
+def test_the_spliced_api_body_equals_the_encoded_results(client, demo_dataset):
+    import datetime as dt
+    import json
+
+    finder = client.application.extensions["redmap"]["context"].finder
+    lon0, lat0, lon1, lat1 = demo_dataset["streets"].total_bounds
+    rng = np.random.default_rng(5)
+    for i in range(40):
+        lon, lat = rng.uniform(lon0, lon1), rng.uniform(lat0, lat1)
+        kind = finder.kinds[i % len(finder.kinds)]
+        # Walking and straight-line answers (walk_m null), at an hour when some are shut.
+        for results in (
+            finder.nearest(lon, lat, kind, 8),
+            finder.services.nearest_straight(lon, lat, kind, 3),
+        ):
+            for lang in ("zh", "en"):
+                when = dt.datetime(2026, 11, 29, 6 + i % 16, 30)
+                spliced = json.loads(finder.results_body(results, lang, when))
+                assert spliced == finder.results_json(results, lang, when)
