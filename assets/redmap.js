@@ -49,10 +49,29 @@
     return scaled(s, h);
   }
 
+  /* Pipelines on the staff map: hideout.colorBy = {field, colors} fills a point by a
+   * stage; hideout.overdue = {field, before, status, closed} rings an incident still
+   * open since before the time limit. The class carries the mark too, for tests and
+   * for those who do not see the colour. */
+  function pipelineOptions(feature, h, options) {
+    var p = feature.properties || {};
+    if (h.colorBy && h.colorBy.colors && h.colorBy.colors[p[h.colorBy.field]]) {
+      options.fillColor = h.colorBy.colors[p[h.colorBy.field]];
+      options.fillOpacity = 0.95;
+    }
+    var o = h.overdue;
+    if (o && p[o.status] !== o.closed && p[o.field] && p[o.field] < o.before) {
+      options.className += " rm-overdue";
+      options.color = "#111";
+      options.weight = 2.5;
+    }
+    return options;
+  }
+
   function pointToLayer(feature, latlng, context) {
     var h = hideoutOf(context);
     // The class lets tests and stylesheets find a layer's features.
-    var options = Object.assign({className: "rm-f rm-f-" + h.layer}, h.style || {});
+    var options = pipelineOptions(feature, h, Object.assign({className: "rm-f rm-f-" + h.layer}, h.style || {}));
     if (context && context.pane) { options.pane = context.pane; }  // markers keep their layer's pane
     return L.circleMarker(latlng, scaled(options, h));
   }
@@ -88,8 +107,16 @@
    * every field, its value (or any of its list values) is among the wanted ones. */
   function filter(feature, context) {
     var h = hideoutOf(context);
+    if (h.hidden) { return false; }  // a layer unticked in the staff panel
     var filters = h.filters || {};
     var p = feature.properties || {};
+    /* hideout.ranges: {field: [from, to)} on ISO dates/timestamps (either end may be null). */
+    var ranges = h.ranges || {};
+    for (var field in ranges) {
+      if (!Object.prototype.hasOwnProperty.call(ranges, field)) { continue; }
+      var r = ranges[field], v = p[field];
+      if (!v || (r[0] && v < r[0]) || (r[1] && v >= r[1])) { return false; }
+    }
     for (var key in filters) {
       if (!Object.prototype.hasOwnProperty.call(filters, key)) { continue; }
       var wanted = filters[key];
@@ -246,7 +273,24 @@
     return [viewport, next, classes, {step: step}];
   }
 
+  /* Staff map moved: keep its view in the page (for "in view only") and in the URL
+   * (so a link reopens the same view) without a round trip. */
+  function staffMoved(e) {
+    var map = e.target;
+    var b = map.getBounds(), c = map.getCenter(), z = map.getZoom();
+    var view = {bounds: [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()],
+                center: [c.lat, c.lng], zoom: z};
+    if (window.dash_clientside && window.dash_clientside.set_props) {
+      window.dash_clientside.set_props("staff-view", {data: view});
+    }
+    var params = new URLSearchParams(window.location.search);
+    params.set("view", c.lat.toFixed(5) + "," + c.lng.toFixed(5) + "," + z);
+    window.history.replaceState(window.history.state, "", window.location.pathname + "?" +
+      params.toString().replace(/%2C/g, ","));
+  }
+
   window.redmap = Object.assign({}, window.redmap, {
+    staffMoved: staffMoved,
     wallConfig: wallConfig,
     wallPoll: wallPoll,
     wallTour: wallTour,

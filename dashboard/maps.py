@@ -43,8 +43,13 @@ def geojson_layer(
     face: str,
     lang: str,
     hideout: dict[str, Any] | None = None,
+    load: bool = True,
 ) -> dl.GeoJSON:
-    """One registry layer, loaded by URL (cached by the browser) and styled in JS."""
+    """One registry layer, loaded by URL (cached by the browser) and styled in JS.
+
+    With ``load=False`` the layer is in the page without its URL: nothing is fetched
+    until a callback sets one (a hidden layer in the staff panel).
+    """
     props: dict[str, Any] = {}
     if spec.id == "district":
         source = ctx.dataset.meta.get("outline_source", "")
@@ -60,7 +65,7 @@ def geojson_layer(
         )
     return dl.GeoJSON(
         id=layer_id(face, spec.id),
-        url=ctx.layer_url(face, spec.id, lang),
+        url=ctx.layer_url(face, spec.id, lang) if load else None,
         style=js("style"),
         onEachFeature=js("onEachFeature"),
         filter=js("filter"),
@@ -86,6 +91,8 @@ def district_map(
     layer_ids: list[str],
     overlay_id: str | None = None,
     hideouts: dict[str, dict[str, Any]] | None = None,
+    overlays: list[Any] | None = None,
+    extra: list[Any] | None = None,
     **map_props: Any,
 ) -> dl.Map:
     """A map of the district with the basemap and ``layer_ids`` drawn for ``face``.
@@ -97,18 +104,22 @@ def district_map(
         so that a callback can swap them (our own layer panel, not LayersControl).
     hideouts
         Extra hideout entries per layer id (filters, choropleth colours).
+    overlays
+        Ready-made overlay layers, instead of those of ``layer_ids``.
+    extra
+        Further map children drawn above the overlays (analysis layers, popups).
     """
     hideouts = hideouts or {}
     basemap = [REGISTRY[i] for i in layer_ids if REGISTRY[i].kind == "basemap"]
-    overlays = [REGISTRY[i] for i in layer_ids if REGISTRY[i].kind != "basemap"]
+    overlay_specs = [REGISTRY[i] for i in layer_ids if REGISTRY[i].kind != "basemap"]
     children: list[Any] = [dl.Pane(name=name, style={"zIndex": z}) for name, z in PANES.items()]
     if ctx.settings.tile_url:
         children.append(dl.TileLayer(url=ctx.settings.tile_url, attribution=ctx.settings.tile_attribution))
     children += [geojson_layer(ctx, spec, face, lang, hideouts.get(spec.id)) for spec in basemap]
-    overlay_layers = [geojson_layer(ctx, spec, face, lang, hideouts.get(spec.id)) for spec in overlays]
-    children.append(
-        dl.LayerGroup(overlay_layers, id=overlay_id) if overlay_id else dl.LayerGroup(overlay_layers)
-    )
+    if overlays is None:
+        overlays = [geojson_layer(ctx, spec, face, lang, hideouts.get(spec.id)) for spec in overlay_specs]
+    children.append(dl.LayerGroup(overlays, id=overlay_id) if overlay_id else dl.LayerGroup(overlays))
+    children += extra or []
     children.append(dl.ScaleControl(position="bottomleft", imperial=False))
     bounds = district_bounds(ctx)
     props: dict[str, Any] = {

@@ -17,43 +17,6 @@ from geodata.privacy import mask_personal_fields
 from geodata.schema import layer
 from layers.base import display_value
 
-RECORD_COLUMNS: dict[str, tuple[str, ...]] = {
-    "grid_events": (
-        "id",
-        "found_at",
-        "category",
-        "status",
-        "street_id",
-        "grid_id",
-        "description",
-        "reporter_phone",
-    ),
-    "mediation_cases": (
-        "id",
-        "received",
-        "level",
-        "round",
-        "outcome",
-        "case_type",
-        "street_id",
-        "community_id",
-        "disputants",
-        "disputant_phone",
-    ),
-    "home_services": (
-        "id",
-        "last_visit",
-        "person_name",
-        "phone",
-        "category",
-        "service",
-        "street_id",
-        "community_id",
-        "visits",
-    ),
-}
-"""The record layers staff can list, with the columns shown (newest first by the first date)."""
-
 MAX_ROWS = 500
 
 
@@ -66,47 +29,49 @@ class RecordView:
     total: int
     masked_rows: int
 
+    @property
+    def shown(self) -> int:
+        return len(self.rows)
 
-def record_view(
+
+def table_rows(
     dataset: Dataset,
     layer_name: str,
-    street_id: str | None,
+    frame: pd.DataFrame,
+    columns: tuple[str, ...],
     viewer: Principal,
     lang: str = "zh",
+    sort_by: str | None = None,
     max_rows: int = MAX_ROWS,
 ) -> RecordView:
-    """The newest records of ``layer_name`` (optionally one street), masked for ``viewer``.
+    """Rows of ``frame`` (a slice of ``layer_name``) as display text, masked for ``viewer``.
 
     Personal fields are shown only in rows of the viewer's own street (all for admin);
-    elsewhere they are masked (``138****0000``, ``张**``).
+    elsewhere they are masked (``138****0000``, ``张**``). Newest first by ``sort_by``.
     """
-    if layer_name not in RECORD_COLUMNS:
-        raise KeyError(f"not a record layer: {layer_name!r}")
     schema = layer(layer_name)
-    names = RECORD_COLUMNS[layer_name]
-    frame = dataset[layer_name]
-    if street_id:
-        frame = frame[frame["street_id"] == street_id]
     total = len(frame)
-    newest_first = frame.sort_values(names[1], ascending=False, na_position="last").head(max_rows)
-    shown = mask_personal_fields(layer_name, newest_first[list(names)], viewer.sees_personal_data_of)
-    masked = int((~newest_first["street_id"].map(viewer.sees_personal_data_of)).sum())
-    if not schema.has_personal_data:
-        masked = 0
+    if sort_by:
+        frame = frame.sort_values(sort_by, ascending=False, na_position="last")
+    head = frame.head(max_rows)
+    shown = mask_personal_fields(layer_name, head[list(columns)], viewer.sees_personal_data_of)
+    masked = 0
+    if schema.has_personal_data and "street_id" in head.columns:
+        masked = int((~head["street_id"].map(viewer.sees_personal_data_of)).sum())
     # Referenced streets, communities and grids read by name, not by code.
     lookups = {f"{ref}.id": dataset.names_by_id(ref) for ref in ("communities", "grids", "legal_teams")}
     lookups["streets.id"] = dataset.names_by_id("streets", "name" if lang == "zh" else "name_en")
     rows = []
     for record in shown.to_dict("records"):
         row = {}
-        for name in names:
+        for name in columns:
             f = schema.field(name)
             value = None if _missing(record[name]) else record[name]
             named = lookups.get(f.references or "", {}).get(str(value)) if value is not None else None
             row[name] = named if named is not None else display_value(f, value, lang)
         rows.append(row)
-    columns = [{"name": schema.field(n).label(lang), "id": n} for n in names]
-    return RecordView(columns=columns, rows=rows, total=total, masked_rows=masked)
+    specs = [{"name": schema.field(n).label(lang), "id": n} for n in columns]
+    return RecordView(columns=specs, rows=rows, total=total, masked_rows=masked)
 
 
 def _missing(value: Any) -> bool:

@@ -1,40 +1,73 @@
-"""The staff workspace (``/staff/``): switch and filter layers for street-office work.
+"""The staff workspace (``/staff/``): filter and compare layers, choropleths, gaps, tables.
 
-Layer visibility is driven by our own panel (built from the layer registry), not
-dash-leaflet's LayersControl, whose overlay state breaks on Dash ≥ 4.2 (BRIEF §6).
+One set of filters (street → community → grid, a date range, the table's own
+fields) drives the map, the table and the chart together; see
+:mod:`dashboard.workspace`. Every map layer is in the page from the start and is
+shown, hidden and filtered through its ``hideout`` in the browser, so a filter
+change sends a few hundred bytes, never the features again. Layer visibility is our
+own panel, not dash-leaflet's LayersControl, whose overlay state breaks on Dash ≥ 4.2
+(BRIEF §6). The URL holds the whole state (:mod:`dashboard.permalink`).
 """
 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
+import dash_ag_grid as dag
+import dash_leaflet as dl
 import flask
-from dash import Dash, Input, Output, dash_table, dcc, html
+from dash import Dash, dcc, html
 
+from dashboard import permalink
 from dashboard.auth import current_principal
 from dashboard.auth.web import CSRF_COOKIE
+from dashboard.choropleth import LEVELS, METRICS, SCHEMES
 from dashboard.context import FACE_PREFIX, AppContext
+from dashboard.gaps import GAP_MINUTES
 from dashboard.i18n import t
-from dashboard.maps import district_map, geojson_layer
+from dashboard.maps import district_map, geojson_layer, js
 from dashboard.pages.common import lang_switch, layout_for_request, make_dash
-from dashboard.records import RECORD_COLUMNS, record_view
+from dashboard.workspace import TABLES, community_options, filter_choices, grid_options
 from geodata.schema import layer as schema_layer
 from layers import REGISTRY, for_face
 
 FACE = "staff"
+COVERAGE = "walk_coverage"
+"""The choropleth metric computed by the gap analysis (share within the walk)."""
 
 
 class Ids:
     """Component ids of the staff workspace."""
 
+    URL = "staff-url"
     MAP = "staff-map"
-    OVERLAYS = "staff-overlays"
+    VIEW = "staff-view"
     LAYERS = "staff-layers"
     STREET = "staff-street"
+    COMMUNITY = "staff-community"
+    GRID = "staff-grid"
     LANG = "staff-lang"
-    RECORD_LAYER = "staff-record-layer"
+    TABLE = "staff-record-layer"
+    FIELD = "staff-field"  # pattern: {"type": FIELD, "field": name}
+    FIELDS = "staff-fields"
+    DATES = "staff-dates"
+    IN_VIEW = "staff-in-view"
+    SEARCH = "staff-search"
     RECORDS = "staff-records"
     RECORDS_NOTE = "staff-records-note"
+    CHART = "staff-chart"
+    METRIC = "staff-metric"
+    LEVEL = "staff-level"
+    SCHEME = "staff-scheme"
+    LEGEND = "staff-legend"
+    CHOROPLETH = "staff-choropleth"
+    GAP_KIND = "staff-gap-kind"
+    GAP_MINUTES = "staff-gap-minutes"
+    GAP_SUMMARY = "staff-gap-summary"
+    GAP_LAYER = "staff-gap-layer"
+    SELECTION = "staff-selection"
+    TABS = "staff-tabs"
 
 
 def panel_layers() -> list[str]:
@@ -78,21 +111,6 @@ def street_options(ctx: AppContext, lang: str) -> list[dict[str, str]]:
     return [{"label": str(row[name_col]), "value": str(row["id"])} for _, row in streets.iterrows()]
 
 
-def overlays(ctx: AppContext, layers: list[str], street: str | None, lang: str) -> list[Any]:
-    """The chosen layers, in registry order, filtered to one street when given."""
-    chosen = [i for i in panel_layers() if i in set(layers or [])]
-    children = []
-    for layer in chosen:
-        spec = REGISTRY[layer]
-        filters = {}
-        if street and "street_id" in spec.filter_fields:
-            filters["street_id"] = street
-        elif street and layer == "streets":
-            filters["id"] = street
-        children.append(geojson_layer(ctx, spec, FACE, lang, hideout={"filters": filters}))
-    return children
-
-
 def user_box(lang: str) -> html.Div:
     """Who is signed in, and a logout that ends the session on the server."""
     principal = current_principal()
@@ -115,69 +133,318 @@ def user_box(lang: str) -> html.Div:
     )
 
 
-def records_panel(lang: str) -> html.Section:
-    options = [{"label": schema_layer(n).label(lang), "value": n} for n in RECORD_COLUMNS]
+def field_filters(table: str, chosen: dict[str, tuple[str, ...]], lang: str) -> list[Any]:
+    """One multi-select per filter field of the table."""
+    spec = TABLES[table]
+    out = []
+    for name in spec.filters:
+        label = schema_layer(table).field(name).label(lang)
+        out.append(
+            dcc.Dropdown(
+                id={"type": Ids.FIELD, "field": name},
+                options=filter_choices(table, name, lang),
+                value=list(chosen.get(name, ())),
+                multi=True,
+                placeholder=label,
+                className="rm-field-filter",
+            )
+        )
+    return out
+
+
+def _select(id_: str, label: str, options: list[dict[str, Any]], value: Any, **props: Any) -> html.Div:
+    return html.Div(
+        [
+            html.Label(label, htmlFor=id_),
+            dcc.Dropdown(id=id_, options=options, value=value, **props),
+        ],
+        className="rm-select",
+    )
+
+
+def place_filters(ctx: AppContext, state: permalink.StaffState, lang: str) -> html.Div:
+    principal = current_principal()
+    # Street staff start on their own street; a link may choose another one.
+    street = state.street or principal.street_id
+    return html.Div(
+        [
+            _select(
+                Ids.STREET,
+                t("street_filter", lang),
+                street_options(ctx, lang),
+                street,
+                placeholder=t("all_streets", lang),
+                className="rm-street-select",
+            ),
+            _select(
+                Ids.COMMUNITY,
+                t("community_filter", lang),
+                community_options(ctx.dataset, street),
+                state.community,
+                placeholder=t("all_communities", lang),
+                className="rm-community-select",
+            ),
+            _select(
+                Ids.GRID,
+                t("grid_filter", lang),
+                grid_options(ctx.dataset, street, state.community),
+                state.grid,
+                placeholder=t("all_grids", lang),
+                className="rm-grid-select",
+            ),
+        ],
+        className="rm-staff-filter",
+    )
+
+
+def layer_tab(ctx: AppContext, state: permalink.StaffState, lang: str) -> dcc.Tab:
+    known = panel_layers()
+    chosen = [x for x in state.layers if x in known] if state.layers is not None else default_layers()
+    return dcc.Tab(
+        label=t("layers", lang),
+        value="layers",
+        children=[
+            dcc.Checklist(
+                id=Ids.LAYERS,
+                options=[layer_option(ctx, i, lang) for i in known],
+                value=chosen,
+                className="rm-layer-list",
+            ),
+            html.P(t("schematic", lang), className="rm-note"),
+        ],
+    )
+
+
+def theme_tab(ctx: AppContext, state: permalink.StaffState, lang: str) -> dcc.Tab:
+    metric_options = [{"label": t("no_theme", lang), "value": ""}]
+    metric_options += [{"label": m.label(lang), "value": m.id} for m in METRICS.values()]
+    metric_options.append({"label": t("walk_coverage", lang), "value": COVERAGE})
+    level_options = [{"label": zh if lang == "zh" else en, "value": lv} for lv, (_, zh, en) in LEVELS.items()]
+    scheme_options = [{"label": t(f"scheme_{s}", lang), "value": s} for s in SCHEMES]
+    kinds = ctx.finder.kinds
+    return dcc.Tab(
+        label=t("themes", lang),
+        value="themes",
+        children=[
+            _select(
+                Ids.METRIC,
+                t("metric", lang),
+                metric_options,
+                state.metric if state.metric in METRICS or state.metric == COVERAGE else "",
+                clearable=False,
+            ),
+            html.Div(
+                [
+                    html.Span(t("area_level", lang), className="rm-radio-label"),
+                    dcc.RadioItems(
+                        id=Ids.LEVEL,
+                        options=level_options,
+                        value=state.level if state.level in LEVELS else "grids",
+                        inline=True,
+                        className="rm-radio",
+                    ),
+                ]
+            ),
+            html.Div(
+                [
+                    html.Span(t("classes", lang), className="rm-radio-label"),
+                    dcc.RadioItems(
+                        id=Ids.SCHEME,
+                        options=scheme_options,
+                        value=state.scheme if state.scheme in SCHEMES else "quantiles",
+                        inline=True,
+                        className="rm-radio",
+                    ),
+                ]
+            ),
+            html.Div(id=Ids.LEGEND, className="rm-legend", **{"aria-live": "polite"}),
+            html.H3(t("gap_title", lang)),
+            _select(
+                Ids.GAP_KIND,
+                t("gap_service", lang),
+                [{"label": ctx.finder.kind_label(k, lang), "value": k} for k in kinds],
+                state.gap if state.gap in kinds else "any",
+                clearable=False,
+            ),
+            _select(
+                Ids.GAP_MINUTES,
+                t("gap_minutes", lang),
+                [{"label": t("minutes_walk", lang).format(m), "value": m} for m in GAP_MINUTES],
+                state.minutes if state.minutes in GAP_MINUTES else 15,
+                clearable=False,
+            ),
+            html.P(id=Ids.GAP_SUMMARY, className="rm-gap-summary", **{"aria-live": "polite"}),
+        ],
+    )
+
+
+def table_panel(state: permalink.StaffState, lang: str) -> html.Section:
+    table = state.table if state.table in TABLES else "grid_events"
+    options = [{"label": schema_layer(n).label(lang), "value": n} for n in TABLES]
     return html.Section(
         [
             html.Div(
                 [
                     html.H2(t("records", lang)),
                     dcc.Dropdown(
-                        id=Ids.RECORD_LAYER,
+                        id=Ids.TABLE,
                         options=options,
-                        value="grid_events",
+                        value=table,
                         clearable=False,
                         className="rm-record-select",
                     ),
-                    html.Span(id=Ids.RECORDS_NOTE, className="rm-records-note"),
+                    html.Div(
+                        field_filters(table, dict(state.fields), lang), id=Ids.FIELDS, className="rm-fields"
+                    ),
+                    dcc.DatePickerRange(
+                        id=Ids.DATES,
+                        start_date=state.start,
+                        end_date=state.end,
+                        display_format="YYYY-MM-DD",
+                        start_date_placeholder_text=t("date_from", lang),
+                        end_date_placeholder_text=t("date_to", lang),
+                        clearable=True,
+                        className="rm-dates",
+                    ),
+                    dcc.Checklist(
+                        id=Ids.IN_VIEW,
+                        options=[{"label": t("in_view_only", lang), "value": "on"}],
+                        value=["on"] if state.in_view else [],
+                        className="rm-in-view",
+                    ),
+                    html.Label(
+                        [
+                            html.Span(t("search_table", lang), className="rm-visually-hidden"),
+                            dcc.Input(
+                                id=Ids.SEARCH,
+                                type="search",
+                                placeholder=t("search_table", lang),
+                                className="rm-table-search",
+                                debounce=False,
+                            ),
+                        ]
+                    ),
+                    html.Span(id=Ids.RECORDS_NOTE, className="rm-records-note", **{"aria-live": "polite"}),
                 ],
                 className="rm-records-head",
             ),
-            dash_table.DataTable(
-                id=Ids.RECORDS,
-                page_size=6,
-                sort_action="native",
-                filter_action="none",
-                style_table={"overflowX": "auto"},
-                style_cell={
-                    "fontSize": 13,
-                    "padding": "4px 8px",
-                    "textAlign": "left",
-                    "maxWidth": 220,
-                    "overflow": "hidden",
-                    "textOverflow": "ellipsis",
-                    "fontFamily": "inherit",
-                },
-                style_header={"fontWeight": 600, "background": "#f6f1e7"},
+            html.Div(
+                [
+                    dag.AgGrid(
+                        id=Ids.RECORDS,
+                        rowData=[],
+                        columnDefs=[],
+                        getRowId="params.data.id",
+                        defaultColDef={"sortable": True, "resizable": True, "filter": False, "minWidth": 90},
+                        dashGridOptions={
+                            "rowSelection": {
+                                "mode": "singleRow",
+                                "checkboxes": False,
+                                "enableClickSelection": True,
+                            },
+                            "animateRows": False,
+                            "rowHeight": 30,
+                            "headerHeight": 32,
+                            "localeText": {"noRowsToShow": t("no_rows", lang)},
+                        },
+                        className="rm-grid",
+                        style={"height": "100%", "width": "100%"},
+                    ),
+                    dcc.Graph(
+                        id=Ids.CHART,
+                        config={"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "lasso2d"]},
+                        className="rm-chart",
+                    ),
+                ],
+                className="rm-records-body",
             ),
         ],
         className="rm-staff-records",
     )
 
 
+def staff_map(ctx: AppContext, state: permalink.StaffState, lang: str) -> dl.Map:
+    visible = set(state.layers) if state.layers is not None else set(default_layers())
+    view: dict[str, Any] = {}
+    if state.view:
+        lat, lon, zoom = state.view
+        # A link's view wins over the district's bounds.
+        view = {"center": [lat, lon], "zoom": zoom, "bounds": None}
+    overlays = [
+        # Hidden layers are in the page without their data: ticking one loads it once.
+        geojson_layer(
+            ctx, REGISTRY[layer], FACE, lang, hideout={"hidden": layer not in visible}, load=layer in visible
+        )
+        for layer in panel_layers()
+    ]
+    extra = [
+        dl.GeoJSON(
+            id=Ids.CHOROPLETH,
+            url=None,
+            style=js("style"),
+            onEachFeature=js("onEachFeature"),
+            hideout={"layer": "choropleth", "kind": "area", "style": CHOROPLETH_STYLE, "choropleth": {}},
+            pane="rm-areas",
+        ),
+        dl.GeoJSON(
+            id=Ids.GAP_LAYER,
+            data=None,
+            pointToLayer=js("pointToLayer"),
+            onEachFeature=js("onEachFeature"),
+            hideout={"layer": "gaps", "kind": "point", "style": GAP_STYLE},
+            pane="rm-points",
+        ),
+        dl.LayerGroup(id=Ids.SELECTION),
+    ]
+    the_map = district_map(
+        ctx,
+        FACE,
+        lang,
+        Ids.MAP,
+        ["district", "water", "roads"],
+        overlays=overlays,
+        extra=extra,
+        eventHandlers={"moveend": js("staffMoved")},
+        **view,
+    )
+    return the_map
+
+
+CHOROPLETH_STYLE = {"color": "#5e4b3c", "weight": 0.6, "opacity": 0.8, "fill": True, "fillOpacity": 0}
+GAP_STYLE = {"radius": 5, "color": "#5b0a14", "weight": 1.5, "fillColor": "#ffffff", "fillOpacity": 0.95}
+"""Blocks beyond the walk: hollow dark rings, readable over any choropleth colour."""
+
+
+def page_query() -> str:
+    """The query string of the page being built.
+
+    Dash fetches the layout with its own request (``_dash-layout``), which carries
+    the page's address only as its Referer (same-origin, so sent in full under our
+    ``Referrer-Policy: same-origin``); a direct request carries it itself.
+    """
+    if not flask.has_request_context():
+        return ""
+    request = flask.request
+    if request.query_string:
+        return request.query_string.decode("utf-8", "replace")
+    referrer = urlsplit(request.referrer or "")
+    own = urlsplit(request.host_url)
+    if referrer.netloc == own.netloc and referrer.path.startswith(FACE_PREFIX[FACE]):
+        return referrer.query
+    return ""
+
+
 def layout(ctx: AppContext, lang: str) -> html.Div:
-    principal = current_principal()
+    state = permalink.parse(page_query())
     return html.Div(
         [
+            dcc.Location(id=Ids.URL, refresh=False),
             dcc.Store(id=Ids.LANG, data=lang),
+            dcc.Store(id=Ids.VIEW, data=None),
             html.Header(
                 [
                     html.H1(t("staff_title", lang)),
-                    html.Div(
-                        [
-                            html.Label(t("street_filter", lang), htmlFor=Ids.STREET),
-                            dcc.Dropdown(
-                                id=Ids.STREET,
-                                options=street_options(ctx, lang),
-                                # Street staff start on their own street.
-                                value=principal.street_id,
-                                placeholder=t("all_streets", lang),
-                                clearable=True,
-                                className="rm-street-select",
-                            ),
-                        ],
-                        className="rm-staff-filter",
-                    ),
+                    place_filters(ctx, state, lang),
                     html.Span(t("demo_data", lang), className="rm-badge") if ctx.dataset.is_demo else None,
                     lang_switch(lang, FACE_PREFIX[FACE]),
                     user_box(lang),
@@ -185,76 +452,28 @@ def layout(ctx: AppContext, lang: str) -> html.Div:
                 className="rm-staff-header",
             ),
             html.Aside(
-                [
-                    html.H2(t("layers", lang)),
-                    dcc.Checklist(
-                        id=Ids.LAYERS,
-                        options=[layer_option(ctx, i, lang) for i in panel_layers()],
-                        value=default_layers(),
-                        className="rm-layer-list",
-                    ),
-                    html.P(t("schematic", lang), className="rm-note"),
-                ],
+                dcc.Tabs(
+                    [layer_tab(ctx, state, lang), theme_tab(ctx, state, lang)],
+                    id=Ids.TABS,
+                    value="themes" if state.metric else "layers",
+                    className="rm-tabs",
+                    parent_className="rm-tabs-parent",
+                    content_className="rm-tab-content",
+                ),
                 className="rm-staff-panel",
             ),
-            html.Main(
-                district_map(
-                    ctx, FACE, lang, Ids.MAP, ["district", "water", "roads"], overlay_id=Ids.OVERLAYS
-                ),
-                className="rm-staff-map",
-            ),
-            records_panel(lang),
+            html.Main(staff_map(ctx, state, lang), className="rm-staff-map"),
+            table_panel(state, lang),
         ],
         className="rm-staff",
         lang="zh-CN" if lang == "zh" else "en",
     )
 
 
-def register_callbacks(app: Dash, ctx: AppContext) -> None:
-    known_streets = set(ctx.dataset["streets"]["id"].astype(str))
-
-    @app.callback(
-        Output(Ids.OVERLAYS, "children"),
-        Input(Ids.LAYERS, "value"),
-        Input(Ids.STREET, "value"),
-        Input(Ids.LANG, "data"),
-    )
-    def show_layers(layers: Any, street: Any, lang: Any) -> list[Any]:
-        # Browser values are checked against what exists before anything is read.
-        street = street if isinstance(street, str) and street in known_streets else None
-        layers = [x for x in layers if isinstance(x, str)] if isinstance(layers, list) else []
-        lang = lang if lang in ("zh", "en") else ctx.settings.lang
-        return overlays(ctx, layers, street, lang)
-
-    @app.callback(
-        Output(Ids.RECORDS, "data"),
-        Output(Ids.RECORDS, "columns"),
-        Output(Ids.RECORDS_NOTE, "children"),
-        Input(Ids.RECORD_LAYER, "value"),
-        Input(Ids.STREET, "value"),
-        Input(Ids.LANG, "data"),
-    )
-    def show_records(layer: Any, street: Any, lang: Any):
-        # Browser values only choose what to list; who may read personal data is the
-        # signed-in principal's account (street scope), decided here on the server.
-        layer = layer if isinstance(layer, str) and layer in RECORD_COLUMNS else "grid_events"
-        street = street if isinstance(street, str) and street in known_streets else None
-        lang = lang if lang in ("zh", "en") else ctx.settings.lang
-        view = record_view(ctx.dataset, layer, street, current_principal(), lang)
-        note = records_note(len(view.rows), view.total, view.masked_rows, lang)
-        return view.rows, view.columns, note
-
-
-def records_note(shown: int, total: int, masked: int, lang: str) -> str:
-    if lang == "zh":
-        text = f"显示最新 {shown:,} / 共 {total:,} 条"
-        return text + (f"；{masked:,} 条的个人信息已脱敏（非本街道）" if masked else "")
-    text = f"newest {shown:,} of {total:,}"
-    return text + (f"; personal data masked in {masked:,} (other streets)" if masked else "")
-
-
 def create(server: flask.Flask, ctx: AppContext) -> Dash:
+    from dashboard.pages import staff_callbacks
+
     app = make_dash(server, FACE_PREFIX[FACE], "redmap_staff", "红色地图 · 工作台", ctx.settings.debug)
     app.layout = layout_for_request(lambda lang: layout(ctx, lang), ctx.settings.lang)
-    register_callbacks(app, ctx)
+    staff_callbacks.register(app, ctx)
     return app

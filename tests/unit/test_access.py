@@ -188,7 +188,7 @@ def test_pages_send_anonymous_visitors_to_the_login(app):
 
 
 def records_payload(app, client, street: str | None, layer: str) -> str:
-    dep = next(d for d in dependencies(app, "/staff/") if "staff-records.data" in d["output"])
+    dep = next(d for d in dependencies(app, "/staff/") if "staff-records.rowData" in d["output"])
     body = callback_body(dep, {"staff-record-layer": layer, "staff-street": street, "staff-lang": "zh"})
     response = client.post("/staff/_dash-update-component", json=body, headers=csrf_headers(client))
     assert response.status_code == 200

@@ -49,7 +49,7 @@ def test_the_public_app_reveals_nothing_of_the_internal_ones(client):
     admin = client.application.test_client()
     client_login(admin, "admin")
     staff_deps = admin.get("/staff/_dash-dependencies").get_data(as_text=True)
-    assert "staff-overlays" in staff_deps and "staff-overlays" not in public_deps
+    assert "staff-records" in staff_deps and "staff-records" not in public_deps
 
 
 def test_public_layer_files_hold_public_layers_and_fields_only(client):

@@ -1,0 +1,518 @@
+"""Callbacks of the staff workspace: thin, over the pure functions of
+:mod:`dashboard.workspace`, :mod:`dashboard.choropleth` and :mod:`dashboard.gaps`.
+
+Every value from the browser is checked before use (:meth:`Filters.from_browser`
+drops what does not exist); whose personal data may be shown is decided by the
+signed-in principal on the server, never by a value in the request.
+"""
+
+from __future__ import annotations
+
+import html as html_lib
+from typing import Any
+
+import dash_leaflet as dl
+import pandas as pd
+import plotly.graph_objects as go
+from dash import ALL, Dash, Input, Output, Patch, State, html, no_update
+from dash import ctx as dash_ctx
+
+from dashboard import permalink
+from dashboard.auth import current_principal
+from dashboard.choropleth import LEVELS, METRICS, SCHEMES, Choropleth, classify, legend_text
+from dashboard.context import AppContext
+from dashboard.gaps import GAP_MINUTES, WalkTimes, coverage, gap_summary
+from dashboard.i18n import t
+from dashboard.maps import layer_id
+from dashboard.pages.staff import COVERAGE, FACE, Ids, field_filters, panel_layers
+from dashboard.records import table_rows
+from dashboard.workspace import (
+    TABLES,
+    Filters,
+    PlaceTree,
+    TableSpec,
+    chart_counts,
+    community_options,
+    filtered,
+    grid_options,
+    map_hideout_filters,
+)
+from geodata.metrics import SMALL_CELL
+from geodata.schema import layer as schema_layer
+from layers import REGISTRY
+
+OVERDUE_DAYS = 7
+"""An incident still open this many days after it was found is overdue (marked on the map)."""
+STAGE_COLORS = {
+    "征": "#f3d9a4", "提": "#f0b86e", "审": "#e08a3c", "推": "#c8612a",
+    "签": "#a8401f", "评": "#7d2a18", "聘": "#4f1a10",
+}  # fmt: skip
+"""Three-no compounds by incubation step: the further along, the darker."""
+
+
+def _lang(value: Any, ctx: AppContext) -> str:
+    return value if value in ("zh", "en") else ctx.settings.lang
+
+
+def _choice(value: Any, allowed: tuple[Any, ...], default: Any) -> Any:
+    """``value`` when it is one of ``allowed`` (and of the same type), else ``default``."""
+    for option in allowed:
+        if type(value) is type(option) and value == option:
+            return value
+    return default
+
+
+def _table(value: Any) -> TableSpec:
+    return TABLES[value] if isinstance(value, str) and value in TABLES else TABLES["grid_events"]
+
+
+def _field_values(values: Any, ids: Any) -> dict[str, Any]:
+    """``{field: [values]}`` from the pattern-matched filter dropdowns."""
+    if not isinstance(values, list) or not isinstance(ids, list):
+        return {}
+    out = {}
+    for value, id_ in zip(values, ids, strict=False):
+        if isinstance(id_, dict) and isinstance(id_.get("field"), str):
+            out[id_["field"]] = value
+    return out
+
+
+def layer_properties() -> dict[str, set[str]]:
+    """Properties each staff layer's GeoJSON carries (the JS filters can use only these)."""
+    out = {}
+    for layer in panel_layers():
+        spec = REGISTRY[layer]
+        out[layer] = {"id"} | {f.name for f in spec.fields_for(FACE, spec.filter_fields)}
+    return out
+
+
+def register(app: Dash, ctx: AppContext) -> None:
+    dataset = ctx.dataset
+    places = PlaceTree.of(dataset)
+    times = WalkTimes(dataset, ctx.finder)
+    properties = layer_properties()
+    known_layers = set(panel_layers())
+    overdue_before = (dataset.as_of() - pd.Timedelta(days=OVERDUE_DAYS)).isoformat()
+
+    def filters_from(table, street, community, grid, values, ids, start, end, bbox=None) -> Filters:
+        return Filters.from_browser(
+            places, table, street, community, grid, start, end, _field_values(values, ids), bbox
+        )
+
+    # -- street → community → grid -------------------------------------------------
+    @app.callback(
+        Output(Ids.COMMUNITY, "options"),
+        Output(Ids.COMMUNITY, "value"),
+        Input(Ids.STREET, "value"),
+        State(Ids.COMMUNITY, "value"),
+        prevent_initial_call=True,
+    )
+    def cascade_communities(street: Any, community: Any):
+        street = street if isinstance(street, str) and street in places.streets else None
+        keep = isinstance(community, str) and places.community_street.get(community) == street
+        return community_options(dataset, street), community if keep else None
+
+    @app.callback(
+        Output(Ids.GRID, "options"),
+        Output(Ids.GRID, "value"),
+        Input(Ids.STREET, "value"),
+        Input(Ids.COMMUNITY, "value"),
+        State(Ids.GRID, "value"),
+        prevent_initial_call=True,
+    )
+    def cascade_grids(street: Any, community: Any, grid: Any):
+        f = Filters.from_browser(places, None, street, community, grid)
+        return grid_options(dataset, f.street, f.community), f.grid
+
+    # -- the table's own filters ----------------------------------------------------
+    @app.callback(
+        Output(Ids.FIELDS, "children"),
+        Input(Ids.TABLE, "value"),
+        State(Ids.LANG, "data"),
+        prevent_initial_call=True,
+    )
+    def show_field_filters(table: Any, lang: Any):
+        return field_filters(_table(table).layer, {}, _lang(lang, ctx))
+
+    # -- map layers: shown, hidden and filtered in the browser ------------------------
+    @app.callback(
+        Output(layer_id(FACE, ALL), "url"),  # type: ignore[arg-type]
+        Output(layer_id(FACE, ALL), "hideout"),  # type: ignore[arg-type]
+        Input(Ids.LAYERS, "value"),
+        Input(Ids.STREET, "value"),
+        Input(Ids.COMMUNITY, "value"),
+        Input(Ids.GRID, "value"),
+        Input(Ids.TABLE, "value"),
+        Input({"type": Ids.FIELD, "field": ALL}, "value"),
+        Input(Ids.DATES, "start_date"),
+        Input(Ids.DATES, "end_date"),
+        State({"type": Ids.FIELD, "field": ALL}, "id"),
+        State(layer_id(FACE, ALL), "url"),  # type: ignore[arg-type]
+        State(layer_id(FACE, ALL), "hideout"),  # type: ignore[arg-type]
+        State(Ids.LANG, "data"),
+    )
+    def show_layers(
+        layers, street, community, grid, table, values, start, end, field_ids, urls, hideouts, lang
+    ):
+        lang = _lang(lang, ctx)
+        chosen = (
+            {x for x in layers if isinstance(x, str)} & known_layers if isinstance(layers, list) else set()
+        )
+        spec = _table(table)
+        f = filters_from(spec, street, community, grid, values, field_ids, start, end)
+        out_urls, out_hideouts = [], []
+        # The layers' ids come with the request (the outputs Dash expects): read defensively.
+        outs = dash_ctx.outputs_list[0] if dash_ctx.outputs_list else []
+        outs = outs if isinstance(outs, list) else []
+        ids = [o.get("id") if isinstance(o, dict) else None for o in outs]
+        urls = urls if isinstance(urls, list) and len(urls) == len(ids) else [None] * len(ids)
+        hideouts = hideouts if isinstance(hideouts, list) and len(hideouts) == len(ids) else [{}] * len(ids)
+        for id_, url, hideout in zip(ids, urls, hideouts, strict=True):
+            layer = id_.get("layer") if isinstance(id_, dict) else None
+            if layer not in known_layers:  # the basemap: never changes
+                out_urls.append(no_update)
+                out_hideouts.append(no_update)
+                continue
+            shown = layer in chosen
+            # Once loaded a layer keeps its data; hiding it is a filter, not a download.
+            out_urls.append(ctx.layer_url(FACE, layer, lang) if shown else (url or None))
+            hideout = dict(hideout) if isinstance(hideout, dict) else {}
+            hideout.update(map_hideout_filters(spec, f, layer, properties[layer]))
+            hideout["hidden"] = not shown
+            if layer == "grid_events":
+                hideout["overdue"] = {"field": "found_at", "before": overdue_before, "status": "status",
+                                      "closed": "replied"}  # fmt: skip
+            if layer == "three_no_compounds":
+                hideout["colorBy"] = {"field": "stage", "colors": STAGE_COLORS}
+            out_hideouts.append(hideout)
+        return out_urls, out_hideouts
+
+    # -- table and chart -----------------------------------------------------------------
+    @app.callback(
+        Output(Ids.RECORDS, "rowData"),
+        Output(Ids.RECORDS, "columnDefs"),
+        Output(Ids.RECORDS_NOTE, "children"),
+        Output(Ids.CHART, "figure"),
+        Input(Ids.TABLE, "value"),
+        Input(Ids.STREET, "value"),
+        Input(Ids.COMMUNITY, "value"),
+        Input(Ids.GRID, "value"),
+        Input({"type": Ids.FIELD, "field": ALL}, "value"),
+        Input(Ids.DATES, "start_date"),
+        Input(Ids.DATES, "end_date"),
+        Input(Ids.IN_VIEW, "value"),
+        Input(Ids.VIEW, "data"),
+        Input(Ids.LANG, "data"),
+        State({"type": Ids.FIELD, "field": ALL}, "id"),
+        State(Ids.RECORDS, "rowData"),
+    )
+    def show_records(
+        table, street, community, grid, values, start, end, in_view, view, lang, field_ids, shown
+    ):
+        in_view = isinstance(in_view, list) and "on" in in_view
+        if dash_ctx.triggered_id == Ids.VIEW and not in_view and shown:
+            return no_update, no_update, no_update, no_update  # the map moved; nothing depends on it
+        lang = _lang(lang, ctx)
+        spec = _table(table)
+        bbox = view.get("bounds") if in_view and isinstance(view, dict) else None
+        f = filters_from(spec, street, community, grid, values, field_ids, start, end, bbox)
+        frame = filtered(dataset, spec, f)
+        view_ = table_rows(
+            dataset, spec.layer, frame, spec.columns, current_principal(), lang, spec.date_field
+        )
+        columns = [column_def(spec.layer, c["id"], c["name"]) for c in view_.columns]
+        note = records_note(view_.shown, view_.total, view_.masked_rows, lang)
+        return view_.rows, columns, note, chart_figure(frame, spec, lang)
+
+    @app.callback(
+        Output(Ids.RECORDS, "dashGridOptions"),
+        Input(Ids.SEARCH, "value"),
+        prevent_initial_call=True,
+    )
+    def search_table(text: Any):
+        patch = Patch()
+        patch["quickFilterText"] = text[:100] if isinstance(text, str) else ""
+        return patch
+
+    # -- the map follows the place chosen -------------------------------------------------
+    @app.callback(
+        Output(Ids.MAP, "viewport", allow_duplicate=True),
+        Input(Ids.STREET, "value"),
+        Input(Ids.COMMUNITY, "value"),
+        Input(Ids.GRID, "value"),
+        prevent_initial_call=True,
+    )
+    def zoom_to_place(street: Any, community: Any, grid: Any):
+        f = Filters.from_browser(places, None, street, community, grid)
+        for layer, chosen in (("grids", f.grid), ("communities", f.community), ("streets", f.street)):
+            if chosen:
+                frame = dataset[layer]
+                west, south, east, north = frame[frame["id"] == chosen].total_bounds
+                break
+        else:
+            west, south, east, north = dataset["district"].total_bounds
+        return {"bounds": [[south, west], [north, east]], "transition": "flyToBounds"}
+
+    # -- row ↔ feature ---------------------------------------------------------------
+    @app.callback(
+        Output(Ids.MAP, "viewport"),
+        Output(Ids.SELECTION, "children"),
+        Input(Ids.RECORDS, "selectedRows"),
+        State(Ids.TABLE, "value"),
+        prevent_initial_call=True,
+    )
+    def show_selected(rows: Any, table: Any):
+        spec = _table(table)
+        if not isinstance(rows, list) or not rows or not isinstance(rows[0], dict):
+            return no_update, []
+        row = rows[0]
+        frame = dataset[spec.layer]
+        match = (
+            frame[frame["id"].astype(str) == str(row.get("id"))] if "id" in frame.columns else frame.iloc[:0]
+        )
+        if match.empty or not hasattr(match, "geometry") or match.geometry.iloc[0] is None:
+            return no_update, []  # a record without a position (mediation): nothing to show
+        point = match.geometry.iloc[0].representative_point()
+        # The popup shows the row as the table does (masked the same way), as text.
+        popup = dl.Popup(
+            html.Div(
+                [
+                    html.Strong(str(row.get("name") or row.get("id"))),
+                    *[html.Div(f"{k}: {v}") for k, v in row.items() if k not in ("id", "name")][:6],
+                ],
+                className="rm-popup",
+            ),
+            position=[point.y, point.x],
+            id="staff-selected-popup",
+        )
+        return {"center": [point.y, point.x], "zoom": 16, "transition": "flyTo"}, [popup]
+
+    @app.callback(
+        Output(Ids.RECORDS, "selectedRows"),
+        Output(Ids.RECORDS, "scrollTo"),
+        Input(layer_id(FACE, ALL), "clickData"),  # type: ignore[arg-type]
+        State(Ids.TABLE, "value"),
+        prevent_initial_call=True,
+    )
+    def select_clicked(_clicks: Any, table: Any):
+        trigger = dash_ctx.triggered_id
+        spec = _table(table)
+        if not isinstance(trigger, dict) or trigger.get("layer") != spec.map_layer:
+            return no_update, no_update
+        data = dash_ctx.triggered[0].get("value") if dash_ctx.triggered else None
+        feature_id = (data or {}).get("properties", {}).get("id") if isinstance(data, dict) else None
+        if not isinstance(feature_id, str):
+            return no_update, no_update
+        return {"ids": [feature_id]}, {"rowId": feature_id}
+
+    # -- choropleth and gaps ------------------------------------------------------------
+    @app.callback(
+        Output(Ids.CHOROPLETH, "url"),
+        Output(Ids.CHOROPLETH, "hideout"),
+        Output(Ids.LEGEND, "children"),
+        Input(Ids.METRIC, "value"),
+        Input(Ids.LEVEL, "value"),
+        Input(Ids.SCHEME, "value"),
+        Input(Ids.STREET, "value"),
+        Input(Ids.DATES, "start_date"),
+        Input(Ids.DATES, "end_date"),
+        Input(Ids.GAP_KIND, "value"),
+        Input(Ids.GAP_MINUTES, "value"),
+        State(Ids.CHOROPLETH, "hideout"),
+        State(Ids.LANG, "data"),
+    )
+    def show_choropleth(metric, level, scheme, street, start, end, kind, minutes, hideout, lang):
+        lang = _lang(lang, ctx)
+        hideout = dict(hideout) if isinstance(hideout, dict) else {}
+        metric = _choice(metric, (*METRICS, COVERAGE), None)
+        if metric is None:
+            hideout["choropleth"] = {}
+            return None, hideout, []
+        level = _choice(level, tuple(LEVELS), "grids")
+        scheme = _choice(scheme, SCHEMES, "quantiles")
+        f = Filters.from_browser(places, None, street, start=start, end=end)
+        if metric == COVERAGE:
+            kind = _choice(kind, ctx.finder.kinds, "any")
+            minutes = _choice(minutes, GAP_MINUTES, 15)
+            values = coverage(dataset, times, kind, minutes, level, f.street)
+            label = t("walk_coverage", lang) + " · " + ctx.finder.kind_label(kind, lang)
+            result, digits = classify(values, SMALL_CELL, scheme), 0
+        else:
+            m = METRICS[metric]
+            if level not in m.levels:
+                level = m.levels[0]
+            values = m.compute(dataset, level, f.street, f.start, f.end)
+            label, result, digits = m.label(lang), classify(values, m.min_records, scheme), m.digits
+        hideout["choropleth"] = {"colors": dict(result.colors), "opacity": 0.7}
+        hideout["level"] = level
+        # Only the chosen street's areas: the others are not part of the comparison.
+        hideout["filters"] = {("id" if level == "streets" else "street_id"): f.street} if f.street else {}
+        return ctx.layer_url(FACE, level, lang), hideout, legend(result, label, level, scheme, digits, lang)
+
+    @app.callback(
+        Output(Ids.GAP_LAYER, "data"),
+        Output(Ids.GAP_SUMMARY, "children"),
+        Input(Ids.GAP_KIND, "value"),
+        Input(Ids.GAP_MINUTES, "value"),
+        Input(Ids.STREET, "value"),
+        Input(Ids.TABS, "value"),
+        State(Ids.LANG, "data"),
+    )
+    def show_gaps(kind, minutes, street, tab, lang):
+        if tab != "themes":  # computed only when someone looks (~0.1 s the first time per service)
+            return None, ""
+        lang = _lang(lang, ctx)
+        kind = _choice(kind, ctx.finder.kinds, "any")
+        minutes = _choice(minutes, GAP_MINUTES, 15)
+        street = street if isinstance(street, str) and street in places.streets else None
+        summary = gap_summary(dataset, times, kind, minutes, street)
+        blocks = dataset["building_groups"]
+        beyond = blocks[blocks["id"].astype(str).isin(set(summary.beyond_ids))]
+        features = [
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [float(g.x), float(g.y)]},
+                "properties": {"id": str(i), "_label": html_lib.escape(str(n))},
+            }
+            for i, n, g in zip(beyond["id"], beyond["name"], beyond.geometry, strict=True)
+        ]
+        return {"type": "FeatureCollection", "features": features}, gap_text(summary, ctx, kind, lang)
+
+    # -- the URL holds the state ----------------------------------------------------------
+    @app.callback(
+        Output(Ids.URL, "search"),
+        Input(Ids.LAYERS, "value"),
+        Input(Ids.STREET, "value"),
+        Input(Ids.COMMUNITY, "value"),
+        Input(Ids.GRID, "value"),
+        Input(Ids.TABLE, "value"),
+        Input({"type": Ids.FIELD, "field": ALL}, "value"),
+        Input(Ids.DATES, "start_date"),
+        Input(Ids.DATES, "end_date"),
+        Input(Ids.METRIC, "value"),
+        Input(Ids.LEVEL, "value"),
+        Input(Ids.SCHEME, "value"),
+        Input(Ids.GAP_KIND, "value"),
+        Input(Ids.GAP_MINUTES, "value"),
+        Input(Ids.IN_VIEW, "value"),
+        Input(Ids.VIEW, "data"),
+        Input(Ids.RECORDS, "selectedRows"),
+        State({"type": Ids.FIELD, "field": ALL}, "id"),
+        prevent_initial_call=True,
+    )
+    def remember_state(layers, street, community, grid, table, values, start, end, metric, level, scheme,
+                       gap, minutes, in_view, view, rows, field_ids):  # fmt: skip
+        spec = _table(table)
+        f = filters_from(spec, street, community, grid, values, field_ids, start, end)
+        lat_lon_zoom = None
+        if isinstance(view, dict) and isinstance(view.get("center"), list) and len(view["center"]) == 2:
+            try:
+                lat_lon_zoom = (float(view["center"][0]), float(view["center"][1]), float(view.get("zoom")))
+            except (TypeError, ValueError):
+                lat_lon_zoom = None
+        selected = (
+            rows[0].get("id") if isinstance(rows, list) and rows and isinstance(rows[0], dict) else None
+        )
+        state = permalink.StaffState(
+            layers=tuple(x for x in layers if x in known_layers) if isinstance(layers, list) else None,
+            street=f.street,
+            community=f.community,
+            grid=f.grid,
+            table=spec.layer,
+            fields=dict(f.fields),
+            start=f.start.isoformat() if f.start else None,
+            end=f.end.isoformat() if f.end else None,
+            metric=_choice(metric, (*METRICS, COVERAGE), None),
+            level=_choice(level, tuple(LEVELS), None),
+            scheme=_choice(scheme, SCHEMES, None),
+            gap=_choice(gap, ctx.finder.kinds, None),
+            minutes=_choice(minutes, GAP_MINUTES, None),
+            in_view=isinstance(in_view, list) and "on" in in_view,
+            view=lat_lon_zoom,
+            selected=selected if isinstance(selected, str) else None,
+        )
+        return permalink.compose(state)
+
+
+def column_def(layer: str, name: str, header: str) -> dict[str, Any]:
+    """An AG Grid column sized for what it holds (ids and dates in full, text flexing)."""
+    f = schema_layer(layer).field(name)
+    if name == "id":
+        return {"field": name, "headerName": header, "width": 160, "pinned": "left"}
+    if f.type in ("date", "datetime"):
+        return {"field": name, "headerName": header, "width": 150 if f.type == "datetime" else 112}
+    if name in ("description", "address", "name", "property_company", "services", "opening_hours"):
+        return {"field": name, "headerName": header, "flex": 2, "minWidth": 160}
+    return {"field": name, "headerName": header, "flex": 1, "minWidth": 96}
+
+
+def records_note(shown: int, total: int, masked: int, lang: str) -> str:
+    if lang == "zh":
+        text = f"显示 {shown:,} / 共 {total:,} 条"
+        return text + (f"；{masked:,} 条的个人信息已脱敏（非本街道）" if masked else "")
+    text = f"showing {shown:,} of {total:,}"
+    return text + (f"; personal data masked in {masked:,} (other streets)" if masked else "")
+
+
+def chart_figure(frame: pd.DataFrame, spec: TableSpec, lang: str) -> go.Figure:
+    """Bars of the filtered rows by the table's chart field."""
+    counts = chart_counts(frame, spec, lang)
+    fig = go.Figure(
+        go.Bar(
+            x=counts.to_numpy(),
+            y=counts.index.tolist(),
+            orientation="h",
+            marker_color="#c8102e",
+            text=[f"{v:,}" for v in counts.to_numpy()],
+            textposition="auto",
+            hovertemplate="%{y}: %{x:,}<extra></extra>",
+        )
+    )
+    title = schema_layer(spec.layer).field(spec.chart_field).label(lang)
+    fig.update_layout(
+        title={"text": title, "font": {"size": 13}, "x": 0.02, "y": 0.97},
+        margin={"l": 8, "r": 8, "t": 28, "b": 8},
+        yaxis={"autorange": "reversed", "automargin": True},
+        xaxis={"visible": False},
+        plot_bgcolor="#fff",
+        paper_bgcolor="#fff",
+        font={"family": "Noto Sans CJK SC, sans-serif", "size": 12},
+        height=None,
+    )
+    return fig
+
+
+def legend(result: Choropleth, label: str, level: str, scheme: str, digits: int, lang: str) -> list[Any]:
+    """The legend: metric, areas and classification, then one row per class."""
+    _, zh, en = LEVELS[level]
+    title = t("legend_metric", lang).format(label, zh if lang == "zh" else en, t(f"scheme_{scheme}", lang))
+    rows = [
+        html.Li(
+            [
+                html.Span(className="rm-legend-swatch", style={"background": row.color}),
+                legend_text(row, digits, lang),
+            ],
+            className=f"rm-legend-{row.kind}",
+            **{"data-lower": row.lower, "data-upper": row.upper, "data-count": row.count},
+        )
+        for row in result.legend
+    ]
+    return [html.Div(title, className="rm-legend-title"), html.Ul(rows)]
+
+
+def gap_text(summary: Any, ctx: AppContext, kind: str, lang: str) -> str:
+    service = ctx.finder.kind_label(kind, lang)
+    grids = len(summary.grids_mostly_beyond)
+    if lang == "zh":
+        return (
+            f"距最近的“{service}”步行超过{summary.minutes}分钟："
+            f"{summary.blocks_beyond:,} / {summary.blocks:,} 个楼栋，"
+            f"约 {summary.households_beyond:,} 户；{grids} 个网格的多数楼栋在此范围外。"
+            f"按步行速度 {ctx.finder.walk_speed:g} 米/分钟沿道路计算。"
+        )
+    return (
+        f"More than {summary.minutes} min on foot from the nearest '{service}': {summary.blocks_beyond:,} of "
+        f"{summary.blocks:,} blocks, about {summary.households_beyond:,} households; "
+        f"most blocks of {grids} grids. "
+        f"Walked along the roads at {ctx.finder.walk_speed:g} m/min."
+    )

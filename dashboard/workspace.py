@@ -1,0 +1,401 @@
+"""What the staff workspace lists and filters: one table per layer, one set of filters.
+
+Pure functions over a :class:`~geodata.dataset.Dataset`. The page's callbacks only
+check what the browser sent (:meth:`Filters.from_browser`) and call these, so that
+the map, the table and the chart always agree on which features pass.
+
+Filters
+-------
+* place: street → community → grid (each narrower one must lie in the wider one);
+* time: a date range on the table's own date field (发现时间, 受理日期, …);
+* fields: the table's choice fields (状态, 类别, 孵化阶段, 调解层级, 轮次, …);
+* view: "features in view only" keeps features inside the map's bounds.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from geodata.dataset import Dataset
+from geodata.schema import layer as schema_layer
+from geodata.schema import split_codes
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """How one layer is listed, filtered and charted in the workspace.
+
+    Attributes
+    ----------
+    layer : str
+        Schema layer name.
+    columns : tuple of str
+        Columns of the table, in order (the first is the id).
+    date_field : str or None
+        Field the date range applies to; the table is sorted newest first by it.
+    filters : tuple of str
+        Choice fields offered as filters.
+    chart_field : str
+        Field the chart counts by.
+    map_layer : str or None
+        Registry layer that draws these features (None: a table only; mediation
+        cases have no position, home services must not be drawn).
+    """
+
+    layer: str
+    columns: tuple[str, ...]
+    date_field: str | None
+    filters: tuple[str, ...]
+    chart_field: str
+    map_layer: str | None
+
+
+TABLES: Mapping[str, TableSpec] = MappingProxyType(
+    {
+        spec.layer: spec
+        for spec in (
+            TableSpec(
+                "grid_events",
+                (
+                    "id",
+                    "found_at",
+                    "category",
+                    "status",
+                    "street_id",
+                    "grid_id",
+                    "description",
+                    "reporter_phone",
+                ),
+                "found_at",
+                ("status", "category"),
+                "status",
+                "grid_events",
+            ),
+            TableSpec(
+                "three_no_compounds",
+                (
+                    "id",
+                    "name",
+                    "stage",
+                    "households",
+                    "property_company",
+                    "street_id",
+                    "community_id",
+                    "date_1",
+                ),
+                "date_1",
+                ("stage",),
+                "stage",
+                "three_no_compounds",
+            ),
+            TableSpec(
+                "mediation_cases",
+                (
+                    "id",
+                    "received",
+                    "level",
+                    "round",
+                    "outcome",
+                    "case_type",
+                    "street_id",
+                    "community_id",
+                    "disputants",
+                    "disputant_phone",
+                ),
+                "received",
+                ("level", "round", "outcome", "case_type"),
+                "outcome",
+                None,
+            ),
+            TableSpec(
+                "home_services",
+                (
+                    "id",
+                    "last_visit",
+                    "person_name",
+                    "phone",
+                    "category",
+                    "service",
+                    "street_id",
+                    "community_id",
+                ),
+                "last_visit",
+                ("category", "service"),
+                "category",
+                None,
+            ),
+            TableSpec(
+                "service_centers",
+                (
+                    "id",
+                    "name",
+                    "address",
+                    "site_type",
+                    "services",
+                    "opening_hours",
+                    "street_id",
+                    "community_id",
+                ),
+                None,
+                ("site_type", "services"),
+                "site_type",
+                "service_centers",
+            ),
+        )
+    }
+)
+"""The layers staff can list, in the order the table selector offers them."""
+
+ROUNDS = ("1", "2", "3")
+"""Mediation rounds offered as a filter (the schema allows 1–3)."""
+
+
+def filter_choices(layer: str, name: str, lang: str = "zh") -> list[dict[str, str]]:
+    """Options of a field filter: the schema's choices, or the rounds for ``round``."""
+    f = schema_layer(layer).field(name)
+    if f.choices:
+        return [{"label": c.zh if lang == "zh" else c.en, "value": c.value} for c in f.choices]
+    if name == "round":
+        word = "第{}轮" if lang == "zh" else "round {}"
+        return [{"label": word.format(r), "value": r} for r in ROUNDS]
+    raise KeyError(f"{layer}.{name} has no choices to filter by")
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the user asked to see; every value already checked against the data."""
+
+    street: str | None = None
+    community: str | None = None
+    grid: str | None = None
+    start: dt.date | None = None
+    end: dt.date | None = None
+    fields: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    bbox: tuple[float, float, float, float] | None = None
+    """(west, south, east, north) in degrees, for "features in view only"."""
+
+    @classmethod
+    def from_browser(
+        cls,
+        places: PlaceTree,
+        table: TableSpec | None,
+        street: Any = None,
+        community: Any = None,
+        grid: Any = None,
+        start: Any = None,
+        end: Any = None,
+        fields: Any = None,
+        bbox: Any = None,
+    ) -> Filters:
+        """Filters from values a browser sent, dropping anything that does not exist.
+
+        A community outside the chosen street, or a grid outside the chosen
+        community, is dropped too: the narrower choice must lie in the wider one.
+        """
+        street = street if isinstance(street, str) and street in places.streets else None
+        community = community if isinstance(community, str) and community in places.community_street else None
+        if community and street and places.community_street[community] != street:
+            community = None
+        grid = grid if isinstance(grid, str) and grid in places.grid_community else None
+        if grid and community and places.grid_community[grid] != community:
+            grid = None
+        if grid and street and places.grid_street[grid] != street:
+            grid = None
+        checked: dict[str, tuple[str, ...]] = {}
+        if table is not None and isinstance(fields, Mapping):
+            for name in table.filters:
+                wanted = fields.get(name)
+                if isinstance(wanted, str):
+                    wanted = [wanted]
+                if not isinstance(wanted, list) or not wanted:
+                    continue
+                allowed = {o["value"] for o in filter_choices(table.layer, name)}
+                kept = tuple(v for v in wanted if isinstance(v, str) and v in allowed)
+                if kept:
+                    checked[name] = kept
+        return cls(street, community, grid, _date(start), _date(end), MappingProxyType(checked), _bbox(bbox))
+
+    def to_query(self) -> dict[str, str]:
+        """The filters as URL parameters (see :mod:`dashboard.permalink`)."""
+        out = {}
+        for name in ("street", "community", "grid"):
+            if getattr(self, name):
+                out[name] = getattr(self, name)
+        if self.start:
+            out["from"] = self.start.isoformat()
+        if self.end:
+            out["to"] = self.end.isoformat()
+        for name, values in self.fields.items():
+            out[f"f.{name}"] = ",".join(values)
+        return out
+
+
+@dataclass(frozen=True)
+class PlaceTree:
+    """Which street each community lies in, and which community and street each grid."""
+
+    streets: frozenset[str]
+    community_street: Mapping[str, str]
+    grid_community: Mapping[str, str]
+    grid_street: Mapping[str, str]
+
+    @classmethod
+    def of(cls, dataset: Dataset) -> PlaceTree:
+        communities, grids = dataset["communities"], dataset["grids"]
+
+        def pairs(frame: pd.DataFrame, column: str) -> Mapping[str, str]:
+            return MappingProxyType(
+                dict(zip(frame["id"].astype(str), frame[column].astype(str), strict=True))
+            )
+
+        return cls(
+            streets=frozenset(dataset["streets"]["id"].astype(str)),
+            community_street=pairs(communities, "street_id"),
+            grid_community=pairs(grids, "community_id"),
+            grid_street=pairs(grids, "street_id"),
+        )
+
+
+def _date(value: Any) -> dt.date | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value[:10])
+    except ValueError:
+        return None
+
+
+def _bbox(value: Any) -> tuple[float, float, float, float] | None:
+    if not isinstance(value, list | tuple) or len(value) != 4:
+        return None
+    try:
+        west, south, east, north = (float(v) for v in value)
+    except (TypeError, ValueError):
+        return None
+    if not all(math.isfinite(v) for v in (west, south, east, north)) or west >= east or south >= north:
+        return None
+    return west, south, east, north
+
+
+def community_options(dataset: Dataset, street: str | None) -> list[dict[str, str]]:
+    """Communities of a street (all when None), by name."""
+    frame = dataset["communities"]
+    if street:
+        frame = frame[frame["street_id"] == street]
+    frame = frame.sort_values("id")
+    return [{"label": str(n), "value": str(i)} for i, n in zip(frame["id"], frame["name"], strict=True)]
+
+
+def grid_options(dataset: Dataset, street: str | None, community: str | None) -> list[dict[str, str]]:
+    """Grids of a community (or of a street), by name; none until one is chosen."""
+    frame = dataset["grids"]
+    if community:
+        frame = frame[frame["community_id"] == community]
+    elif street:
+        frame = frame[frame["street_id"] == street]
+    else:
+        return []  # 424 grids in one list helps nobody
+    frame = frame.sort_values("id")
+    return [{"label": str(n), "value": str(i)} for i, n in zip(frame["id"], frame["name"], strict=True)]
+
+
+def filtered(dataset: Dataset, table: TableSpec, filters: Filters) -> pd.DataFrame:
+    """The rows of ``table``'s layer that pass ``filters``, in the layer's order."""
+    frame = dataset[table.layer]
+    keep = np.ones(len(frame), dtype=bool)
+    for name, column in (("street", "street_id"), ("community", "community_id"), ("grid", "grid_id")):
+        wanted = getattr(filters, name)
+        if wanted and column in frame.columns:
+            keep &= (frame[column] == wanted).to_numpy()
+    if filters.grid and "grid_id" not in frame.columns and _has_points(frame):
+        grid = dataset["grids"]
+        shape = grid.geometry[grid["id"] == filters.grid]
+        if len(shape):
+            keep &= frame.geometry.within(shape.iloc[0]).to_numpy()
+    if table.date_field and (filters.start or filters.end):
+        when = pd.to_datetime(frame[table.date_field], errors="coerce")
+        day = when.dt.date
+        if filters.start:
+            keep &= (day >= filters.start).fillna(False).to_numpy(dtype=bool)
+        if filters.end:
+            keep &= (day <= filters.end).fillna(False).to_numpy(dtype=bool)
+    schema = schema_layer(table.layer)
+    for name, wanted in filters.fields.items():
+        values = frame[name]
+        wanted_set = set(wanted)
+        if schema.field(name).type == "codes":
+            offered = values.map(lambda v, w=wanted_set: bool(w & set(split_codes(v))))
+            keep &= offered.to_numpy(dtype=bool)
+        else:
+            keep &= values.astype(str).isin(wanted_set).to_numpy()
+    if filters.bbox and _has_points(frame):
+        west, south, east, north = filters.bbox
+        x, y = frame.geometry.x.to_numpy(), frame.geometry.y.to_numpy()
+        keep &= (x >= west) & (x <= east) & (y >= south) & (y <= north)
+    return frame[keep]
+
+
+def _has_points(frame: pd.DataFrame) -> bool:
+    return hasattr(frame, "geometry") and len(frame) > 0 and bool((frame.geometry.geom_type == "Point").all())
+
+
+def map_hideout_filters(
+    table: TableSpec | None, filters: Filters, layer: str, layer_fields: set[str]
+) -> dict:
+    """The ``hideout`` entries that make a map layer show what the table shows.
+
+    ``layer_fields`` are the properties the layer's GeoJSON carries; a filter on a
+    property the layer does not have is left out (so it cannot hide everything).
+    """
+    wanted: dict[str, Any] = {}
+    for name, column in (("street", "street_id"), ("community", "community_id"), ("grid", "grid_id")):
+        value = getattr(filters, name)
+        if value and column in layer_fields:
+            wanted[column] = value
+    # An area layer shows the chosen area itself.
+    own = {"streets": filters.street, "communities": filters.community, "grids": filters.grid}.get(layer)
+    if own:
+        wanted["id"] = own
+    ranges: dict[str, list[str | None]] = {}
+    if table is not None and table.map_layer == layer:
+        for name, values in filters.fields.items():
+            if name in layer_fields:
+                wanted[name] = list(values)
+        if table.date_field and table.date_field in layer_fields and (filters.start or filters.end):
+            ranges[table.date_field] = [
+                filters.start.isoformat() if filters.start else None,
+                # ISO timestamps of the last day compare below its next day.
+                (filters.end + dt.timedelta(days=1)).isoformat() if filters.end else None,
+            ]
+    return {"filters": wanted, "ranges": ranges}
+
+
+def chart_counts(frame: pd.DataFrame, table: TableSpec, lang: str = "zh") -> pd.Series:
+    """Rows per value of the table's chart field, labelled, in the schema's order."""
+    f = schema_layer(table.layer).field(table.chart_field)
+    values = frame[table.chart_field]
+    if f.choices:
+        counts = values.astype(str).value_counts()
+        return pd.Series(
+            {c.zh if lang == "zh" else c.en: int(counts.get(c.value, 0)) for c in f.choices}, dtype="int64"
+        )
+    counts = values.value_counts().sort_index()
+    return pd.Series({str(k): int(v) for k, v in counts.items()}, dtype="int64")
+
+
+def date_span(dataset: Dataset, table: TableSpec) -> tuple[dt.date, dt.date] | None:
+    """First and last day of the table's date field (for the date picker's limits)."""
+    if not table.date_field:
+        return None
+    when = pd.to_datetime(dataset[table.layer][table.date_field], errors="coerce").dropna()
+    if when.empty:
+        return None
+    return when.min().date(), when.max().date()
