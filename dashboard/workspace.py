@@ -215,6 +215,8 @@ class Filters:
                 wanted = fields.get(name)
                 if isinstance(wanted, str):
                     wanted = [wanted]
+                elif isinstance(wanted, tuple):
+                    wanted = list(wanted)
                 if not isinstance(wanted, list) or not wanted:
                     continue
                 allowed = {o["value"] for o in filter_choices(table.layer, name)}

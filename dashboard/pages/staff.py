@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 import dash_ag_grid as dag
 import dash_leaflet as dl
 import flask
+import pandas as pd
 from dash import Dash, dcc, html
 
 from dashboard import permalink
@@ -28,7 +29,16 @@ from dashboard.gaps import GAP_MINUTES
 from dashboard.i18n import t
 from dashboard.maps import district_map, geojson_layer, js
 from dashboard.pages.common import lang_switch, layout_for_request, make_dash
-from dashboard.workspace import TABLES, community_options, filter_choices, grid_options
+from dashboard.workspace import (
+    TABLES,
+    Filters,
+    PlaceTree,
+    TableSpec,
+    community_options,
+    filter_choices,
+    grid_options,
+    map_hideout_filters,
+)
 from geodata.schema import layer as schema_layer
 from layers import REGISTRY, for_face
 
@@ -70,6 +80,15 @@ class Ids:
     TABS = "staff-tabs"
 
 
+OVERDUE_DAYS = 7
+"""An incident still open this many days after it was found is overdue (marked on the map)."""
+STAGE_COLORS = {
+    "征": "#f3d9a4", "提": "#f0b86e", "审": "#e08a3c", "推": "#c8612a",
+    "签": "#a8401f", "评": "#7d2a18", "聘": "#4f1a10",
+}  # fmt: skip
+"""Three-no compounds by incubation step: the further along, the darker."""
+
+
 def panel_layers() -> list[str]:
     """Layers listed in the panel: everything the staff face draws but the basemap."""
     return [spec.id for spec in for_face(FACE) if spec.kind != "basemap"]
@@ -77,6 +96,37 @@ def panel_layers() -> list[str]:
 
 def default_layers() -> list[str]:
     return [i for i in panel_layers() if FACE in REGISTRY[i].visible]
+
+
+def layer_properties() -> dict[str, set[str]]:
+    """Properties each staff layer's GeoJSON carries (the JS filters can use only these)."""
+    out = {}
+    for layer in panel_layers():
+        spec = REGISTRY[layer]
+        out[layer] = {"id"} | {f.name for f in spec.fields_for(FACE, spec.filter_fields)}
+    return out
+
+
+def overdue_before(ctx: AppContext) -> str:
+    """Incidents found before this moment and still open are overdue."""
+    return (ctx.dataset.as_of() - pd.Timedelta(days=OVERDUE_DAYS)).isoformat()
+
+
+def layer_hideout(
+    layer: str, shown: bool, table: TableSpec, filters: Filters, properties: set[str], before: str
+) -> dict[str, Any]:
+    """What a panel layer's ``hideout`` says beyond its style: shown, filtered, pipeline marks.
+
+    Used for the first page and by every later change alike, so that a layer whose
+    data arrives after a filter change is drawn filtered all the same.
+    """
+    hideout = map_hideout_filters(table, filters, layer, properties)
+    hideout["hidden"] = not shown
+    if layer == "grid_events":
+        hideout["overdue"] = {"field": "found_at", "before": before, "status": "status", "closed": "replied"}
+    if layer == "three_no_compounds":
+        hideout["colorBy"] = {"field": "stage", "colors": STAGE_COLORS}
+    return hideout
 
 
 def layer_option(ctx: AppContext, layer: str, lang: str) -> dict[str, Any]:
@@ -370,10 +420,22 @@ def staff_map(ctx: AppContext, state: permalink.StaffState, lang: str) -> dl.Map
         lat, lon, zoom = state.view
         # A link's view wins over the district's bounds.
         view = {"center": [lat, lon], "zoom": zoom, "bounds": None}
+    table = TABLES[state.table] if state.table in TABLES else TABLES["grid_events"]
+    principal = current_principal()
+    filters = Filters.from_browser(
+        PlaceTree.of(ctx.dataset), table, state.street or principal.street_id, state.community, state.grid,
+        state.start, state.end, {k: list(v) for k, v in state.fields.items()},
+    )  # fmt: skip
+    properties, before = layer_properties(), overdue_before(ctx)
     overlays = [
         # Hidden layers are in the page without their data: ticking one loads it once.
         geojson_layer(
-            ctx, REGISTRY[layer], FACE, lang, hideout={"hidden": layer not in visible}, load=layer in visible
+            ctx,
+            REGISTRY[layer],
+            FACE,
+            lang,
+            hideout=layer_hideout(layer, layer in visible, table, filters, properties[layer], before),
+            load=layer in visible,
         )
         for layer in panel_layers()
     ]
@@ -440,7 +502,11 @@ def layout(ctx: AppContext, lang: str) -> html.Div:
         [
             dcc.Location(id=Ids.URL, refresh=False),
             dcc.Store(id=Ids.LANG, data=lang),
-            dcc.Store(id=Ids.VIEW, data=None),
+            # A link's view, until the map reports its own (see redmap.staffMoved).
+            dcc.Store(
+                id=Ids.VIEW,
+                data={"center": list(state.view[:2]), "zoom": state.view[2]} if state.view else None,
+            ),
             html.Header(
                 [
                     html.H1(t("staff_title", lang)),

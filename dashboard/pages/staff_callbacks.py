@@ -24,7 +24,16 @@ from dashboard.context import AppContext
 from dashboard.gaps import GAP_MINUTES, WalkTimes, coverage, gap_summary
 from dashboard.i18n import t
 from dashboard.maps import layer_id
-from dashboard.pages.staff import COVERAGE, FACE, Ids, field_filters, panel_layers
+from dashboard.pages.staff import (
+    COVERAGE,
+    FACE,
+    Ids,
+    field_filters,
+    layer_hideout,
+    layer_properties,
+    overdue_before,
+    panel_layers,
+)
 from dashboard.records import table_rows
 from dashboard.workspace import (
     TABLES,
@@ -35,19 +44,9 @@ from dashboard.workspace import (
     community_options,
     filtered,
     grid_options,
-    map_hideout_filters,
 )
 from geodata.metrics import SMALL_CELL
 from geodata.schema import layer as schema_layer
-from layers import REGISTRY
-
-OVERDUE_DAYS = 7
-"""An incident still open this many days after it was found is overdue (marked on the map)."""
-STAGE_COLORS = {
-    "征": "#f3d9a4", "提": "#f0b86e", "审": "#e08a3c", "推": "#c8612a",
-    "签": "#a8401f", "评": "#7d2a18", "聘": "#4f1a10",
-}  # fmt: skip
-"""Three-no compounds by incubation step: the further along, the darker."""
 
 
 def _lang(value: Any, ctx: AppContext) -> str:
@@ -77,22 +76,13 @@ def _field_values(values: Any, ids: Any) -> dict[str, Any]:
     return out
 
 
-def layer_properties() -> dict[str, set[str]]:
-    """Properties each staff layer's GeoJSON carries (the JS filters can use only these)."""
-    out = {}
-    for layer in panel_layers():
-        spec = REGISTRY[layer]
-        out[layer] = {"id"} | {f.name for f in spec.fields_for(FACE, spec.filter_fields)}
-    return out
-
-
 def register(app: Dash, ctx: AppContext) -> None:
     dataset = ctx.dataset
     places = PlaceTree.of(dataset)
     times = WalkTimes(dataset, ctx.finder)
     properties = layer_properties()
     known_layers = set(panel_layers())
-    overdue_before = (dataset.as_of() - pd.Timedelta(days=OVERDUE_DAYS)).isoformat()
+    before = overdue_before(ctx)
 
     def filters_from(table, street, community, grid, values, ids, start, end, bbox=None) -> Filters:
         return Filters.from_browser(
@@ -175,16 +165,13 @@ def register(app: Dash, ctx: AppContext) -> None:
                 continue
             shown = layer in chosen
             # Once loaded a layer keeps its data; hiding it is a filter, not a download.
-            out_urls.append(ctx.layer_url(FACE, layer, lang) if shown else (url or None))
-            hideout = dict(hideout) if isinstance(hideout, dict) else {}
-            hideout.update(map_hideout_filters(spec, f, layer, properties[layer]))
-            hideout["hidden"] = not shown
-            if layer == "grid_events":
-                hideout["overdue"] = {"field": "found_at", "before": overdue_before, "status": "status",
-                                      "closed": "replied"}  # fmt: skip
-            if layer == "three_no_compounds":
-                hideout["colorBy"] = {"field": "stage", "colors": STAGE_COLORS}
-            out_hideouts.append(hideout)
+            wanted_url = ctx.layer_url(FACE, layer, lang) if shown else (url or None)
+            new = dict(hideout) if isinstance(hideout, dict) else {}
+            new.update(layer_hideout(layer, shown, spec, f, properties[layer], before))
+            # Unchanged props are not sent again: setting one makes dash-leaflet redraw
+            # (or refetch) the layer, and a refetch racing a filter change draws it unfiltered.
+            out_urls.append(no_update if wanted_url == url else wanted_url)
+            out_hideouts.append(no_update if new == hideout else new)
         return out_urls, out_hideouts
 
     # -- table and chart -----------------------------------------------------------------
@@ -459,7 +446,7 @@ def chart_figure(frame: pd.DataFrame, spec: TableSpec, lang: str) -> go.Figure:
     counts = chart_counts(frame, spec, lang)
     fig = go.Figure(
         go.Bar(
-            x=counts.to_numpy(),
+            x=[int(v) for v in counts.to_numpy()],
             y=counts.index.tolist(),
             orientation="h",
             marker_color="#c8102e",

@@ -1,0 +1,194 @@
+"""The staff workspace in headless Chromium at 1366×768: filters, table, choropleth, gaps, links."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from dashboard.auth import demo_account_name
+from dashboard.choropleth import METRICS, classify
+from dashboard.finder import build_finder
+from dashboard.gaps import WalkTimes, gap_summary
+from tests.browser.test_faces import assert_clean, features, wait_for_features
+
+pytestmark = pytest.mark.browser
+
+W, H = 1366, 768
+
+
+def shown_total(page) -> int:
+    """The table note's total ("显示 500 / 共 5,200 条")."""
+    page.wait_for_function(
+        "() => /共 [0-9,]+ 条/.test(document.querySelector('#staff-records-note').textContent)"
+    )
+    note = page.locator("#staff-records-note").inner_text()
+    return int(re.search(r"共 ([0-9,]+) 条", note).group(1).replace(",", ""))
+
+
+def wait_total(page, n: int) -> None:
+    page.wait_for_function(
+        "n => (document.querySelector('#staff-records-note').textContent.match(/共 ([0-9,]+) 条/) || [])[1]"
+        " === n.toLocaleString('en-US')",
+        arg=n,
+    )
+
+
+def test_a_street_filter_narrows_map_table_and_chart(live_server, demo_dataset, open_page):
+    streets = demo_dataset["streets"].sort_values("id")
+    street = streets.iloc[4]
+    events = demo_dataset["grid_events"]
+    centres = demo_dataset["service_centers"]
+    page, watch = open_page(live_server.url + "/staff/", W, H, live_server.url, login="admin")
+    wait_for_features(page, "service_centers")
+    assert shown_total(page) == len(events)
+    page.locator("#staff-street").click()
+    page.get_by_role("option", name=street["name"]).click()
+    expected = int((events["street_id"] == street["id"]).sum())
+    wait_total(page, expected)
+    page.wait_for_function(
+        "n => document.querySelectorAll('path.rm-f-service_centers').length === n",
+        arg=int((centres["street_id"] == street["id"]).sum()),
+    )
+    # Every listed row is in the street, and the chart's bars add up to the table.
+    cells = page.locator("#staff-records .ag-cell[col-id='street_id']").all_inner_texts()
+    assert cells and set(cells) == {street["name"]}
+    bars = page.evaluate(
+        "() => document.getElementById('staff-chart').querySelector('.js-plotly-plot')"
+        ".data[0].x.reduce((a, b) => a + Number(b), 0)"
+    )
+    assert bars == expected
+    assert "street=" + street["id"] in page.url
+    assert_clean(watch, live_server.url)
+
+
+def test_a_stage_filter_shows_the_stuck_compounds_on_map_and_table(live_server, demo_dataset, open_page):
+    compounds = demo_dataset["three_no_compounds"]
+    stuck = compounds[compounds["stage"] == "审"]
+    assert len(stuck) > 0
+    url = live_server.url + "/staff/?table=three_no_compounds&f.stage=审&layers=three_no_compounds,streets"
+    page, watch = open_page(url, W, H, live_server.url, login="admin")
+    wait_total(page, len(stuck))
+    page.wait_for_function(
+        "n => document.querySelectorAll('path.rm-f-three_no_compounds').length === n", arg=len(stuck)
+    )
+    ids = set(page.locator("#staff-records .ag-cell[col-id='id']").all_inner_texts())
+    assert ids == set(stuck["id"])
+    assert_clean(watch, live_server.url)
+
+
+def test_third_round_mediation_cases_show_personal_data_only_in_the_caseworkers_street(
+    live_server, demo_dataset, open_page
+):
+    cases = demo_dataset["mediation_cases"]
+    streets = demo_dataset["streets"].sort_values("id")
+    own, other = streets.iloc[0], streets.iloc[1]
+    account = demo_account_name(own["name"], own["id"])
+    for street, masked in ((other, True), (own, False)):
+        third = cases[(cases["round"] == 3) & (cases["street_id"] == street["id"])]
+        url = f"{live_server.url}/staff/?table=mediation_cases&f.round=3&street={street['id']}"
+        page, watch = open_page(url, W, H, live_server.url, login=account)
+        wait_total(page, len(third))
+        cells = page.locator("#staff-records .ag-cell[col-id='disputant_phone']").all_inner_texts()
+        phones = [p for p in cells if p != "—"]
+        assert phones, "the demo has third-round cases with phones in both streets"
+        assert all(("****" in p) == masked for p in phones), (street["name"], phones[:3])
+        assert_clean(watch, live_server.url)
+
+
+def test_the_choropleth_legend_matches_the_values_it_colours(
+    live_server, demo_dataset, open_page, screenshots_dir
+):
+    metric = METRICS["incidents_per_1000"]
+    result = classify(metric.compute(demo_dataset, "communities", None, None, None), metric.min_records)
+    page, watch = open_page(
+        live_server.url + "/staff/?metric=incidents_per_1000&level=communities",
+        W,
+        H,
+        live_server.url,
+        login="admin",
+    )
+    page.locator(".rm-legend li").first.wait_for()
+    page.wait_for_function(
+        "n => document.querySelectorAll('path.rm-f-choropleth').length === n",
+        arg=len(demo_dataset["communities"]),
+    )
+    rows = page.eval_on_selector_all(
+        ".rm-legend li", "els => els.map(e => [e.className, e.dataset.count, e.textContent])"
+    )
+    assert len(rows) == len(result.legend)
+    fills = page.eval_on_selector_all("path.rm-f-choropleth", "els => els.map(e => e.getAttribute('fill'))")
+    for row, shown in zip(result.legend, rows, strict=True):
+        assert int(shown[1]) == row.count
+        assert fills.count(row.color) == row.count, row
+        if row.kind == "class":
+            assert f"{row.lower:,.1f} – {row.upper:,.1f}" in shown[2]
+    page.screenshot(path=screenshots_dir / "staff-choropleth-1366x768.png")
+    assert_clean(watch, live_server.url)
+
+
+def test_the_gap_summary_is_the_walking_analysis(live_server, demo_dataset, open_page):
+    summary = gap_summary(
+        demo_dataset, WalkTimes(demo_dataset, build_finder(demo_dataset)), "legal_aid", 10, None
+    )
+    page, watch = open_page(
+        live_server.url + "/staff/?metric=walk_coverage&gap=legal_aid&minutes=10", W, H, live_server.url,
+        login="admin",
+    )  # fmt: skip
+    page.wait_for_function("() => document.querySelector('#staff-gap-summary').textContent.length > 10")
+    text = page.locator("#staff-gap-summary").inner_text()
+    assert f"{summary.blocks_beyond:,} / {summary.blocks:,}" in text
+    assert f"约 {summary.households_beyond:,} 户" in text
+    page.wait_for_function(
+        "n => document.querySelectorAll('path.rm-f-gaps').length === n", arg=summary.blocks_beyond
+    )
+    assert_clean(watch, live_server.url)
+
+
+def map_picture(page, name: str) -> tuple[str, list[float]]:
+    """What a person sees of the view: the scale bar, and where a street's label sits."""
+    scale = page.locator(".leaflet-control-scale-line").first.inner_text()
+    box = page.locator(".rm-street-label", has_text=name).first.bounding_box()
+    return scale, [round(box["x"]), round(box["y"]), round(box["width"]), round(box["height"])]
+
+
+def test_a_link_reopens_the_same_view(live_server, demo_dataset, open_page):
+    street = demo_dataset["streets"].sort_values("id").iloc[2]
+    page, watch = open_page(live_server.url + "/staff/", W, H, live_server.url, login="admin")
+    wait_for_features(page, "service_centers")
+    page.locator("#staff-street").click()
+    page.get_by_role("option", name=street["name"]).click()
+    page.locator(".rm-layer-list input[value='service_centers']").uncheck()
+    page.locator(".rm-layer-list input[value='grids']").check()
+    page.wait_for_function("() => location.search.includes('view=') && location.search.includes('grids')")
+    page.wait_for_timeout(1500)  # the flight to the street has ended and written its view
+    wait_for_features(page, "grids")
+    link, seen, total = page.url, map_picture(page, street["name"]), shown_total(page)
+
+    again, watch2 = open_page(link, W, H, live_server.url, login="admin")
+    wait_for_features(again, "grids")
+    again.wait_for_timeout(500)
+    assert features(again, "service_centers").count() == 0
+    assert again.locator(".rm-layer-list input[value='grids']").is_checked()
+    assert street["name"] in again.locator("#staff-street").inner_text()
+    assert shown_total(again) == total
+    scale, box = map_picture(again, street["name"])
+    assert scale == seen[0]
+    assert all(abs(a - b) <= 3 for a, b in zip(box, seen[1], strict=True)), (box, seen[1])
+    assert_clean(watch, live_server.url)
+    assert_clean(watch2, live_server.url)
+
+
+def test_clicking_a_row_flies_to_its_feature_and_opens_a_popup(live_server, demo_dataset, open_page):
+    page, watch = open_page(
+        live_server.url + "/staff/?table=service_centers", W, H, live_server.url, login="admin"
+    )
+    wait_for_features(page, "service_centers")
+    first = page.locator("#staff-records .ag-row .ag-cell[col-id='name']").first
+    name = first.inner_text()
+    first.click()
+    popup = page.locator(".leaflet-popup-content")
+    popup.wait_for(timeout=8000)
+    assert name in popup.inner_text()
+    assert "sel=" in page.url
+    assert_clean(watch, live_server.url)
