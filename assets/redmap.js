@@ -6,9 +6,26 @@
 (function () {
   "use strict";
 
+  /* The newest hideout of each staff layer, kept by a clientside callback
+   * (redmap.rememberHideouts). dash-leaflet 1.1.3 draws a layer whose URL is still
+   * loading with the props it had when the download began, and drops a hideout change
+   * made meanwhile; the style and filter functions below read this registry first, so
+   * that a layer arriving after a filter change is drawn filtered all the same. */
+  var latestHideouts = {};
+
   function hideoutOf(context) {
     if (!context) { return {}; }
-    return context.hideout || (context.props && context.props.hideout) || {};
+    var h = context.hideout || (context.props && context.props.hideout) || {};
+    var latest = h.layer && latestHideouts[h.layer];
+    // Each staff hideout carries the server time it was made ("at"): the newer wins.
+    return latest && (latest.at || 0) > (h.at || 0) ? latest : h;
+  }
+
+  function rememberHideouts(layerHideouts, choropleth) {
+    (layerHideouts || []).concat([choropleth]).forEach(function (h) {
+      if (h && h.layer) { latestHideouts[h.layer] = h; }
+    });
+    return window.dash_clientside.no_update;
   }
 
   var ROAD_WIDTH = {arterial: 4, bridge: 4, secondary: 2.6, local: 1.4, path: 1};
@@ -291,6 +308,7 @@
 
   window.redmap = Object.assign({}, window.redmap, {
     staffMoved: staffMoved,
+    rememberHideouts: rememberHideouts,
     wallConfig: wallConfig,
     wallPoll: wallPoll,
     wallTour: wallTour,

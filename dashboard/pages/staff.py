@@ -11,6 +11,7 @@ own panel, not dash-leaflet's LayersControl, whose overlay state breaks on Dash 
 
 from __future__ import annotations
 
+import time
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -77,6 +78,7 @@ class Ids:
     GAP_SUMMARY = "staff-gap-summary"
     GAP_LAYER = "staff-gap-layer"
     SELECTION = "staff-selection"
+    HIDEOUTS = "staff-hideouts"
     TABS = "staff-tabs"
 
 
@@ -122,11 +124,17 @@ def layer_hideout(
     """
     hideout = map_hideout_filters(table, filters, layer, properties)
     hideout["hidden"] = not shown
+    hideout["at"] = stamp()
     if layer == "grid_events":
         hideout["overdue"] = {"field": "found_at", "before": before, "status": "status", "closed": "replied"}
     if layer == "three_no_compounds":
         hideout["colorBy"] = {"field": "stage", "colors": STAGE_COLORS}
     return hideout
+
+
+def stamp() -> int:
+    """Microseconds now: orders a layer's hideouts (see hideoutOf in assets/redmap.js)."""
+    return time.time_ns() // 1000
 
 
 def layer_option(ctx: AppContext, layer: str, lang: str) -> dict[str, Any]:
@@ -413,19 +421,36 @@ def table_panel(state: permalink.StaffState, lang: str) -> html.Section:
     )
 
 
+def place_bounds(ctx: AppContext, filters: Filters) -> list[list[float]] | None:
+    """Leaflet bounds of the narrowest place chosen (grid, community or street), if any."""
+    for layer, chosen in (
+        ("grids", filters.grid),
+        ("communities", filters.community),
+        ("streets", filters.street),
+    ):
+        if chosen:
+            frame = ctx.dataset[layer]
+            west, south, east, north = (float(v) for v in frame[frame["id"] == chosen].total_bounds)
+            return [[south, west], [north, east]]
+    return None
+
+
 def staff_map(ctx: AppContext, state: permalink.StaffState, lang: str) -> dl.Map:
     visible = set(state.layers) if state.layers is not None else set(default_layers())
-    view: dict[str, Any] = {}
-    if state.view:
-        lat, lon, zoom = state.view
-        # A link's view wins over the district's bounds.
-        view = {"center": [lat, lon], "zoom": zoom, "bounds": None}
     table = TABLES[state.table] if state.table in TABLES else TABLES["grid_events"]
     principal = current_principal()
     filters = Filters.from_browser(
         PlaceTree.of(ctx.dataset), table, state.street or principal.street_id, state.community, state.grid,
         state.start, state.end, {k: list(v) for k, v in state.fields.items()},
     )  # fmt: skip
+    view: dict[str, Any] = {}
+    chosen_area = place_bounds(ctx, filters)
+    if state.view:
+        lat, lon, zoom = state.view
+        # A link's view wins over the district's bounds.
+        view = {"center": [lat, lon], "zoom": zoom, "bounds": None}
+    elif chosen_area is not None:
+        view = {"bounds": chosen_area}  # a street staff member starts on their street
     properties, before = layer_properties(), overdue_before(ctx)
     overlays = [
         # Hidden layers are in the page without their data: ticking one loads it once.
@@ -444,8 +469,15 @@ def staff_map(ctx: AppContext, state: permalink.StaffState, lang: str) -> dl.Map
             id=Ids.CHOROPLETH,
             url=None,
             style=js("style"),
+            filter=js("filter"),
             onEachFeature=js("onEachFeature"),
-            hideout={"layer": "choropleth", "kind": "area", "style": CHOROPLETH_STYLE, "choropleth": {}},
+            hideout={
+                "layer": "choropleth",
+                "kind": "area",
+                "style": CHOROPLETH_STYLE,
+                "choropleth": {},
+                "at": stamp(),
+            },
             pane="rm-areas",
         ),
         dl.GeoJSON(
@@ -502,6 +534,7 @@ def layout(ctx: AppContext, lang: str) -> html.Div:
         [
             dcc.Location(id=Ids.URL, refresh=False),
             dcc.Store(id=Ids.LANG, data=lang),
+            dcc.Store(id=Ids.HIDEOUTS),
             # A link's view, until the map reports its own (see redmap.staffMoved).
             dcc.Store(
                 id=Ids.VIEW,

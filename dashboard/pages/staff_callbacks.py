@@ -33,6 +33,8 @@ from dashboard.pages.staff import (
     layer_properties,
     overdue_before,
     panel_layers,
+    place_bounds,
+    stamp,
 )
 from dashboard.records import table_rows
 from dashboard.workspace import (
@@ -59,6 +61,11 @@ def _choice(value: Any, allowed: tuple[Any, ...], default: Any) -> Any:
         if type(value) is type(option) and value == option:
             return value
     return default
+
+
+def _same(new: dict[str, Any], old: Any) -> bool:
+    """Whether two hideouts say the same, whenever they were made."""
+    return isinstance(old, dict) and {**new, "at": 0} == {**old, "at": 0}
 
 
 def _table(value: Any) -> TableSpec:
@@ -171,8 +178,16 @@ def register(app: Dash, ctx: AppContext) -> None:
             # Unchanged props are not sent again: setting one makes dash-leaflet redraw
             # (or refetch) the layer, and a refetch racing a filter change draws it unfiltered.
             out_urls.append(no_update if wanted_url == url else wanted_url)
-            out_hideouts.append(no_update if new == hideout else new)
+            out_hideouts.append(no_update if _same(new, hideout) else new)
         return out_urls, out_hideouts
+
+    # The newest hideouts for the map's style and filter functions (see assets/redmap.js).
+    app.clientside_callback(
+        "function(layers, choropleth) { return window.redmap.rememberHideouts(layers, choropleth); }",
+        Output(Ids.HIDEOUTS, "data"),
+        Input(layer_id(FACE, ALL), "hideout"),  # type: ignore[arg-type]
+        Input(Ids.CHOROPLETH, "hideout"),
+    )
 
     # -- table and chart -----------------------------------------------------------------
     @app.callback(
@@ -230,15 +245,11 @@ def register(app: Dash, ctx: AppContext) -> None:
         prevent_initial_call=True,
     )
     def zoom_to_place(street: Any, community: Any, grid: Any):
-        f = Filters.from_browser(places, None, street, community, grid)
-        for layer, chosen in (("grids", f.grid), ("communities", f.community), ("streets", f.street)):
-            if chosen:
-                frame = dataset[layer]
-                west, south, east, north = frame[frame["id"] == chosen].total_bounds
-                break
-        else:
-            west, south, east, north = dataset["district"].total_bounds
-        return {"bounds": [[south, west], [north, east]], "transition": "flyToBounds"}
+        bounds = place_bounds(ctx, Filters.from_browser(places, None, street, community, grid))
+        if bounds is None:
+            west, south, east, north = (float(v) for v in dataset["district"].total_bounds)
+            bounds = [[south, west], [north, east]]
+        return {"bounds": bounds, "transition": "flyToBounds"}
 
     # -- row ↔ feature ---------------------------------------------------------------
     @app.callback(
@@ -313,7 +324,7 @@ def register(app: Dash, ctx: AppContext) -> None:
         hideout = dict(hideout) if isinstance(hideout, dict) else {}
         metric = _choice(metric, (*METRICS, COVERAGE), None)
         if metric is None:
-            hideout["choropleth"] = {}
+            hideout["choropleth"], hideout["at"] = {}, stamp()
             return None, hideout, []
         level = _choice(level, tuple(LEVELS), "grids")
         scheme = _choice(scheme, SCHEMES, "quantiles")
@@ -330,6 +341,7 @@ def register(app: Dash, ctx: AppContext) -> None:
                 level = m.levels[0]
             values = m.compute(dataset, level, f.street, f.start, f.end)
             label, result, digits = m.label(lang), classify(values, m.min_records, scheme), m.digits
+        hideout["at"] = stamp()
         hideout["choropleth"] = {"colors": dict(result.colors), "opacity": 0.7}
         hideout["level"] = level
         # Only the chosen street's areas: the others are not part of the comparison.
