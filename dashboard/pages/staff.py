@@ -408,11 +408,7 @@ def table_panel(state: permalink.StaffState, lang: str) -> html.Section:
                         className="rm-grid",
                         style={"height": "100%", "width": "100%"},
                     ),
-                    dcc.Graph(
-                        id=Ids.CHART,
-                        config={"displaylogo": False, "modeBarButtonsToRemove": ["select2d", "lasso2d"]},
-                        className="rm-chart",
-                    ),
+                    html.Div(id=Ids.CHART, className="rm-chart", **{"aria-live": "polite"}),
                 ],
                 className="rm-records-body",
             ),
@@ -572,7 +568,9 @@ def layout(ctx: AppContext, lang: str) -> html.Div:
 def create(server: flask.Flask, ctx: AppContext) -> Dash:
     from dashboard.pages import staff_callbacks
 
-    app = make_dash(server, FACE_PREFIX[FACE], "redmap_staff", "红色地图 · 工作台", ctx.settings.debug)
+    app = make_dash(
+        server, FACE_PREFIX[FACE], "redmap_staff", "红色地图 · 工作台", ctx.settings.debug, frozenset()
+    )
     app.layout = layout_for_request(lambda lang: layout(ctx, lang), ctx.settings.lang)
     staff_callbacks.register(app, ctx)
     return app

@@ -13,7 +13,6 @@ from typing import Any
 
 import dash_leaflet as dl
 import pandas as pd
-import plotly.graph_objects as go
 from dash import ALL, Dash, Input, Output, Patch, State, html, no_update
 from dash import ctx as dash_ctx
 
@@ -194,7 +193,7 @@ def register(app: Dash, ctx: AppContext) -> None:
         Output(Ids.RECORDS, "rowData"),
         Output(Ids.RECORDS, "columnDefs"),
         Output(Ids.RECORDS_NOTE, "children"),
-        Output(Ids.CHART, "figure"),
+        Output(Ids.CHART, "children"),
         Input(Ids.TABLE, "value"),
         Input(Ids.STREET, "value"),
         Input(Ids.COMMUNITY, "value"),
@@ -224,7 +223,7 @@ def register(app: Dash, ctx: AppContext) -> None:
         )
         columns = [column_def(spec.layer, c["id"], c["name"]) for c in view_.columns]
         note = records_note(view_.shown, view_.total, view_.masked_rows, lang)
-        return view_.rows, columns, note, chart_figure(frame, spec, lang)
+        return view_.rows, columns, note, chart_bars(frame, spec, lang)
 
     @app.callback(
         Output(Ids.RECORDS, "dashGridOptions"),
@@ -453,32 +452,34 @@ def records_note(shown: int, total: int, masked: int, lang: str) -> str:
     return text + (f"; personal data masked in {masked:,} (other streets)" if masked else "")
 
 
-def chart_figure(frame: pd.DataFrame, spec: TableSpec, lang: str) -> go.Figure:
-    """Bars of the filtered rows by the table's chart field."""
+def chart_bars(frame: pd.DataFrame, spec: TableSpec, lang: str) -> list[Any]:
+    """Bars of the filtered rows by the table's chart field, as plain HTML.
+
+    A handful of bars needs no charting library: Plotly would add 1.5 MB to the page.
+    """
     counts = chart_counts(frame, spec, lang)
-    fig = go.Figure(
-        go.Bar(
-            x=[int(v) for v in counts.to_numpy()],
-            y=counts.index.tolist(),
-            orientation="h",
-            marker_color="#c8102e",
-            text=[f"{v:,}" for v in counts.to_numpy()],
-            textposition="auto",
-            hovertemplate="%{y}: %{x:,}<extra></extra>",
-        )
-    )
+    top = max(int(counts.max()), 1) if len(counts) else 1
     title = schema_layer(spec.layer).field(spec.chart_field).label(lang)
-    fig.update_layout(
-        title={"text": title, "font": {"size": 13}, "x": 0.02, "y": 0.97},
-        margin={"l": 8, "r": 8, "t": 28, "b": 8},
-        yaxis={"autorange": "reversed", "automargin": True},
-        xaxis={"visible": False},
-        plot_bgcolor="#fff",
-        paper_bgcolor="#fff",
-        font={"family": "Noto Sans CJK SC, sans-serif", "size": 12},
-        height=None,
-    )
-    return fig
+    return [
+        html.Div(title, className="rm-sbars-title"),
+        html.Ul(
+            [
+                html.Li(
+                    [
+                        html.Span(label, className="rm-sbar-label"),
+                        html.Span(
+                            html.Span(className="rm-sbar", style={"width": f"{100 * int(n) / top:.1f}%"}),
+                            className="rm-sbar-track",
+                        ),
+                        html.Span(f"{int(n):,}", className="rm-sbar-value"),
+                    ],
+                    **{"data-count": int(n), "data-label": label},
+                )
+                for label, n in counts.items()
+            ],
+            className="rm-sbars",
+        ),
+    ]
 
 
 def legend(result: Choropleth, label: str, level: str, scheme: str, digits: int, lang: str) -> list[Any]:
