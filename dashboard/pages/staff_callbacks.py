@@ -256,26 +256,32 @@ def register(app: Dash, ctx: AppContext) -> None:
         Output(Ids.SELECTION, "children"),
         Input(Ids.RECORDS, "selectedRows"),
         State(Ids.TABLE, "value"),
+        State(Ids.LANG, "data"),
         prevent_initial_call=True,
     )
-    def show_selected(rows: Any, table: Any):
-        spec = _table(table)
-        if not isinstance(rows, list) or not rows or not isinstance(rows[0], dict):
+    def show_selected(rows: Any, table: Any, lang: Any):
+        spec, lang = _table(table), _lang(lang, ctx)
+        # Only layers the map draws: a home-service recipient's home is never pinpointed.
+        if spec.map_layer is None or not isinstance(rows, list) or not rows or not isinstance(rows[0], dict):
             return no_update, []
-        row = rows[0]
         frame = dataset[spec.layer]
-        match = (
-            frame[frame["id"].astype(str) == str(row.get("id"))] if "id" in frame.columns else frame.iloc[:0]
-        )
+        # Only the id comes from the browser; what the popup shows is read and masked here.
+        match = frame[frame["id"].astype(str) == str(rows[0].get("id"))]
         if match.empty or not hasattr(match, "geometry") or match.geometry.iloc[0] is None:
-            return no_update, []  # a record without a position (mediation): nothing to show
+            return no_update, []
         point = match.geometry.iloc[0].representative_point()
-        # The popup shows the row as the table does (masked the same way), as text.
+        shown = table_rows(dataset, spec.layer, match, spec.columns, current_principal(), lang)
+        record = shown.rows[0]
+        labels = {c["id"]: c["name"] for c in shown.columns}
         popup = dl.Popup(
             html.Div(
                 [
-                    html.Strong(str(row.get("name") or row.get("id"))),
-                    *[html.Div(f"{k}: {v}") for k, v in row.items() if k not in ("id", "name")][:6],
+                    html.Strong(str(record.get("name") or record["id"])),
+                    *[
+                        html.Div([html.Span(f"{labels[k]}：", className="rm-pop-k"), str(v)])
+                        for k, v in record.items()
+                        if k not in ("id", "name")
+                    ][:6],
                 ],
                 className="rm-popup",
             ),

@@ -450,3 +450,18 @@ def test_counts_of_people_below_five_are_suppressed():
     counts = count_by_area(people, "community_id").set_index("community_id")
     assert counts.loc["A", "count"] == 7 and not counts.loc["A", "suppressed"]
     assert counts.loc["B", "count"] is None and counts.loc["B", "suppressed"]
+
+
+def test_a_selected_row_popup_is_read_on_the_server_and_never_pinpoints_a_home(app):
+    admin = client_as(app, "admin")
+    dep = next(d for d in dependencies(app, "/staff/") if "staff-selection.children" in d["output"])
+    frames = minimal_frames()
+    for table, expect_popup in (("service_centers", True), ("home_services", False)):
+        forged = {"id": str(frames[table]["id"].iloc[0]), "name": "<b>forged</b>", "phone": "13912345678"}
+        body = callback_body(dep, {"staff-record-layer": table, "staff-lang": "zh"})
+        body["inputs"][0]["value"] = [forged]
+        response = admin.post("/staff/_dash-update-component", json=body, headers=csrf_headers(admin))
+        assert response.status_code in (200, 204)
+        text = response.get_data(as_text=True)
+        assert "forged" not in text and "13912345678" not in text
+        assert ("staff-selected-popup" in text) == expect_popup, table
