@@ -272,13 +272,21 @@ def build_geojson(
     popup_fields = spec.fields_for(face, spec.popup_fields) if spec.kind != "basemap" else ()
     filter_fields = spec.fields_for(face, spec.filter_fields)
     label_field = spec.fields_for(face, [spec.label_field] if spec.label_field else [])
+    english_name = f"{spec.label_field}_en"
+    english_label = bool(
+        spec.label_field and english_name in schema and spec.fields_for(face, [english_name])
+    )
     features = []
     for record, geometry in zip(prepared.records, prepared.geometries, strict=True):
         if geometry is None:
             continue
         props: dict[str, Any] = {"id": str(record[schema.id_field.name])}
         if label_field:
-            label = display_value(label_field[0], record.get(label_field[0].name), lang)
+            value = record.get(label_field[0].name)
+            # A layer with an English name column (streets: name_en) labels in English too,
+            # where the face may show that column.
+            english = record.get(f"{label_field[0].name}_en") if lang == "en" and english_label else None
+            label = display_value(label_field[0], english if english else value, lang)
             props["_label"] = html.escape(label)
         else:
             label = ""

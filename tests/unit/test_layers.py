@@ -79,3 +79,14 @@ def test_values_read_as_people_read_them():
     assert display_value(SCHEMA["communities"].field("tele_medicine"), True, "zh") == "是"
     assert display_value(SCHEMA["streets"].field("households"), 12345) == "12,345"
     assert display_value(SCHEMA["streets"].field("households"), None) == "—"
+
+
+def test_street_labels_read_in_the_page_language(demo_dataset):
+    from layers.base import build_geojson
+
+    streets = demo_dataset["streets"]
+    for face in ("public", "staff", "wall"):
+        zh = build_geojson(REGISTRY["streets"], streets, face, "zh")
+        en = build_geojson(REGISTRY["streets"], streets, face, "en")
+        assert {f["properties"]["_label"] for f in zh["features"]} == set(streets["name"])
+        assert {f["properties"]["_label"] for f in en["features"]} == set(streets["name_en"])
