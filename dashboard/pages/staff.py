@@ -220,6 +220,15 @@ def _select(id_: str, label: str, options: list[dict[str, Any]], value: Any, **p
     )
 
 
+def _radio(id_: str, label: str, options: list[dict[str, Any]], value: Any) -> html.Div:
+    return html.Div(
+        [
+            html.Span(label, className="rm-radio-label"),
+            dcc.RadioItems(id=id_, options=options, value=value, inline=True, className="rm-radio"),
+        ]
+    )
+
+
 def place_filters(ctx: AppContext, state: permalink.StaffState, lang: str) -> html.Div:
     principal = current_principal()
     # Street staff start on their own street; a link may choose another one.
@@ -291,29 +300,17 @@ def theme_tab(ctx: AppContext, state: permalink.StaffState, lang: str) -> dcc.Ta
                 state.metric if state.metric in METRICS or state.metric == COVERAGE else "",
                 clearable=False,
             ),
-            html.Div(
-                [
-                    html.Span(t("area_level", lang), className="rm-radio-label"),
-                    dcc.RadioItems(
-                        id=Ids.LEVEL,
-                        options=level_options,
-                        value=state.level if state.level in LEVELS else "grids",
-                        inline=True,
-                        className="rm-radio",
-                    ),
-                ]
+            _radio(
+                Ids.LEVEL,
+                t("area_level", lang),
+                level_options,
+                state.level if state.level in LEVELS else "grids",
             ),
-            html.Div(
-                [
-                    html.Span(t("classes", lang), className="rm-radio-label"),
-                    dcc.RadioItems(
-                        id=Ids.SCHEME,
-                        options=scheme_options,
-                        value=state.scheme if state.scheme in SCHEMES else "quantiles",
-                        inline=True,
-                        className="rm-radio",
-                    ),
-                ]
+            _radio(
+                Ids.SCHEME,
+                t("classes", lang),
+                scheme_options,
+                state.scheme if state.scheme in SCHEMES else "quantiles",
             ),
             html.Div(id=Ids.LEGEND, className="rm-legend", **{"aria-live": "polite"}),
             html.H3(t("gap_title", lang)),

@@ -54,6 +54,20 @@ def _lang(value: Any, ctx: AppContext) -> str:
     return value if value in ("zh", "en") else ctx.settings.lang
 
 
+def filter_inputs() -> list[Input]:
+    """The inputs every view of the filtered data listens to, in the order
+    ``(table, street, community, grid, field values, start, end)``."""
+    return [
+        Input(Ids.TABLE, "value"),
+        Input(Ids.STREET, "value"),
+        Input(Ids.COMMUNITY, "value"),
+        Input(Ids.GRID, "value"),
+        Input({"type": Ids.FIELD, "field": ALL}, "value"),
+        Input(Ids.DATES, "start_date"),
+        Input(Ids.DATES, "end_date"),
+    ]
+
+
 def _choice(value: Any, allowed: tuple[Any, ...], default: Any) -> Any:
     """``value`` when it is one of ``allowed`` (and of the same type), else ``default``."""
     for option in allowed:
@@ -135,20 +149,14 @@ def register(app: Dash, ctx: AppContext) -> None:
         Output(layer_id(FACE, ALL), "url"),  # type: ignore[arg-type]
         Output(layer_id(FACE, ALL), "hideout"),  # type: ignore[arg-type]
         Input(Ids.LAYERS, "value"),
-        Input(Ids.STREET, "value"),
-        Input(Ids.COMMUNITY, "value"),
-        Input(Ids.GRID, "value"),
-        Input(Ids.TABLE, "value"),
-        Input({"type": Ids.FIELD, "field": ALL}, "value"),
-        Input(Ids.DATES, "start_date"),
-        Input(Ids.DATES, "end_date"),
+        *filter_inputs(),
         State({"type": Ids.FIELD, "field": ALL}, "id"),
         State(layer_id(FACE, ALL), "url"),  # type: ignore[arg-type]
         State(layer_id(FACE, ALL), "hideout"),  # type: ignore[arg-type]
         State(Ids.LANG, "data"),
     )
     def show_layers(
-        layers, street, community, grid, table, values, start, end, field_ids, urls, hideouts, lang
+        layers, table, street, community, grid, values, start, end, field_ids, urls, hideouts, lang
     ):
         lang = _lang(lang, ctx)
         chosen = (
@@ -194,13 +202,7 @@ def register(app: Dash, ctx: AppContext) -> None:
         Output(Ids.RECORDS, "columnDefs"),
         Output(Ids.RECORDS_NOTE, "children"),
         Output(Ids.CHART, "children"),
-        Input(Ids.TABLE, "value"),
-        Input(Ids.STREET, "value"),
-        Input(Ids.COMMUNITY, "value"),
-        Input(Ids.GRID, "value"),
-        Input({"type": Ids.FIELD, "field": ALL}, "value"),
-        Input(Ids.DATES, "start_date"),
-        Input(Ids.DATES, "end_date"),
+        *filter_inputs(),
         Input(Ids.IN_VIEW, "value"),
         Input(Ids.VIEW, "data"),
         Input(Ids.LANG, "data"),
@@ -386,13 +388,7 @@ def register(app: Dash, ctx: AppContext) -> None:
     @app.callback(
         Output(Ids.URL, "search"),
         Input(Ids.LAYERS, "value"),
-        Input(Ids.STREET, "value"),
-        Input(Ids.COMMUNITY, "value"),
-        Input(Ids.GRID, "value"),
-        Input(Ids.TABLE, "value"),
-        Input({"type": Ids.FIELD, "field": ALL}, "value"),
-        Input(Ids.DATES, "start_date"),
-        Input(Ids.DATES, "end_date"),
+        *filter_inputs(),
         Input(Ids.METRIC, "value"),
         Input(Ids.LEVEL, "value"),
         Input(Ids.SCHEME, "value"),
@@ -404,7 +400,7 @@ def register(app: Dash, ctx: AppContext) -> None:
         State({"type": Ids.FIELD, "field": ALL}, "id"),
         prevent_initial_call=True,
     )
-    def remember_state(layers, street, community, grid, table, values, start, end, metric, level, scheme,
+    def remember_state(layers, table, street, community, grid, values, start, end, metric, level, scheme,
                        gap, minutes, in_view, view, rows, field_ids):  # fmt: skip
         spec = _table(table)
         f = filters_from(spec, street, community, grid, values, field_ids, start, end)
