@@ -163,3 +163,118 @@ class InsideGrid:
         if state == _EDGE:
             return bool(shapely.contains_xy(self.polygon, x, y))
         return state == _INSIDE
+
+
+@dataclass(frozen=True, slots=True)
+class SegmentCells:
+    """For each cell near the segments, the few segments that can be nearest to a
+    point anywhere in the cell: snapping to a road in a look-up and a short loop.
+
+    Exact by the argument of the module docstring with ``K = 1`` and distances to
+    segments: if the nearest segment is ``d_c`` from a cell's centre, every point of
+    the cell has one within ``d_c + h``, and no segment farther than ``d_c + 2h`` from
+    the centre can be nearer than that. Cells farther than ``reach`` from every
+    segment, or whose list would be long (coarse cells at province scale), get no
+    list: :meth:`candidates` returns None and the caller searches the usual way.
+
+    Build with :meth:`build`.
+    """
+
+    x0: float
+    y0: float
+    size: float
+    nx: int
+    ny: int
+    offsets: np.ndarray  # (nx * ny + 1,) int32; an empty range means "no list"
+    flat: np.ndarray  # int32 segment indices, ascending within a cell
+
+    @classmethod
+    def build(
+        cls,
+        start: np.ndarray,
+        delta: np.ndarray,
+        size: float = 30.0,
+        reach: float = 200.0,
+        max_list: int = 32,
+        max_cells: int = 2_000_000,
+    ) -> SegmentCells:
+        """Tables for the segments ``start`` → ``start + delta`` (metres, shape (n, 2)).
+
+        Parameters
+        ----------
+        start, delta : ndarray, shape (n, 2)
+            First point and direction of each segment.
+        size : float
+            Cell side in metres (grown to keep within ``max_cells``). At 30 m the
+            demo's lists hold ~7 segments.
+        reach : float
+            Cells whose centre is farther from every segment get no list.
+        max_list : int
+            Longer lists are dropped (the caller's general search is then as cheap).
+        max_cells : int
+            Cap on cells over the segments' extent: bounds memory at scale.
+        """
+        if len(start) == 0:
+            raise ValueError("no segments")
+        mid = start + delta / 2
+        half = float(np.sqrt(np.einsum("ij,ij->i", delta, delta).max())) / 2
+        lo = np.minimum(start, start + delta).min(axis=0) - reach
+        hi = np.maximum(start, start + delta).max(axis=0) + reach
+        area = float(np.prod(hi - lo))
+        size = max(size, math.sqrt(area / max_cells))
+        nx, ny = (int(v) for v in np.ceil((hi - lo) / size))
+        h = size * math.sqrt(0.5)
+        ix, iy = np.meshgrid(np.arange(nx), np.arange(ny), indexing="ij")
+        centres = np.column_stack([lo[0] + (ix.ravel() + 0.5) * size, lo[1] + (iy.ravel() + 0.5) * size])
+        tree = cKDTree(mid)
+        # The nearest midpoint bounds the nearest segment from above (d_c <= d_mid),
+        # and a segment within R of the centre has its midpoint within R + half.
+        d_mid, _ = tree.query(centres, k=1, distance_upper_bound=reach)
+        near = np.flatnonzero(np.isfinite(d_mid))
+        lists = tree.query_ball_point(centres[near], d_mid[near] + 2 * h + half + 1e-6)
+        lengths = np.fromiter((len(c) for c in lists), dtype=np.int64, count=len(lists))
+        cell = np.repeat(near, lengths)
+        seg = np.fromiter((i for c in lists for i in c), dtype=np.int64, count=int(lengths.sum()))
+        # Trim each list to what the proof needs, with exact point-to-segment distances.
+        dist = _segment_distance(centres[cell], start[seg], delta[seg])
+        d_c = np.full(len(centres), np.inf)
+        np.minimum.at(d_c, cell, dist)
+        keep = dist <= d_c[cell] + 2 * h + 1e-6
+        cell, seg = cell[keep], seg[keep]
+        order = np.lexsort((seg, cell))
+        cell, seg = cell[order], seg[order]
+        counts = np.bincount(cell, minlength=len(centres))
+        long_cells = counts > max_list
+        if long_cells.any():
+            short = ~long_cells[cell]
+            cell, seg = cell[short], seg[short]
+            counts[long_cells] = 0
+        offsets = np.zeros(len(centres) + 1, dtype=np.int32)
+        np.cumsum(counts, out=offsets[1:])
+        return cls(float(lo[0]), float(lo[1]), size, nx, ny, offsets, seg.astype(np.int32))
+
+    def candidates(self, x: float, y: float) -> list[int] | None:
+        """Segments that can be nearest to (x, y), ascending; None when the cell has no list."""
+        i = math.floor((x - self.x0) / self.size)
+        j = math.floor((y - self.y0) / self.size)
+        if not (0 <= i < self.nx and 0 <= j < self.ny):
+            return None
+        c = i * self.ny + j
+        a, b = self.offsets[c], self.offsets[c + 1]
+        return self.flat[a:b].tolist() if b > a else None
+
+    @property
+    def cells_with_lists(self) -> int:
+        return int(np.count_nonzero(np.diff(self.offsets)))
+
+    @property
+    def mean_candidates(self) -> float:
+        return float(self.offsets[-1]) / max(1, self.cells_with_lists)
+
+
+def _segment_distance(p: np.ndarray, start: np.ndarray, delta: np.ndarray) -> np.ndarray:
+    """Distance from each point ``p[i]`` to the segment ``start[i]`` → ``start[i] + delta[i]``."""
+    len2 = np.einsum("ij,ij->i", delta, delta)
+    t = np.einsum("ij,ij->i", p - start, delta) / np.where(len2 > 0, len2, 1.0)
+    t = np.clip(np.where(len2 > 0, t, 0.0), 0.0, 1.0)
+    return np.hypot(*(start + t[:, None] * delta - p).T)

@@ -41,6 +41,7 @@ from scipy.sparse.csgraph import connected_components, dijkstra
 from scipy.spatial import cKDTree
 from shapely.geometry import MultiPolygon, Point, Polygon
 
+from geodata.cells import SegmentCells
 from geodata.schema import MEASURE_CRS, STORAGE_CRS
 
 WALK_SPEED_M_PER_MIN: float = 75.0
@@ -328,6 +329,9 @@ class WalkingNetwork:
         self._pa_np, self._pd_np, self._plen2_np = pa, pd, len2
         self._piece_half = float(np.sqrt(len2.max(initial=0.0))) / 2 + 1e-9
         self._piece_tree = cKDTree((pa + pb) / 2)
+        # Near the roads (where residents ask from) a snap is a cell look-up and a
+        # loop over ~7 pieces; elsewhere the ball query below.
+        self._snap_cells = SegmentCells.build(pa, pd) if len(pa) else None
 
     # --- basic facts ----------------------------------------------------------------
 
@@ -360,15 +364,51 @@ class WalkingNetwork:
 
     def snap_xy(self, x: float, y: float) -> Snap:
         """Snap an EPSG:4545 point to the nearest point on the nearest walkable edge."""
+        # The few candidates are scanned in plain Python, cheaper than a dozen numpy
+        # calls on a handful of values.
+        cells = self._snap_cells
+        found = cells.candidates(x, y) if cells is not None else None
+        if found is not None:
+            best = self._nearest_piece_loop(x, y, found)
+            dist = math.sqrt(best[0])
+        else:
+            best, dist = self._nearest_piece_search(x, y)
+        _, piece, t, cx, cy = best
+        edge = self._pedge[piece]
+        length = self._len_list[edge]
+        along = min(length, self._palong[piece] + t * math.sqrt(self._plen2[piece]))
+        return Snap(
+            edge, self._u_list[edge], self._v_list[edge], along, length, dist, float(x), float(y), cx, cy
+        )
+
+    def _nearest_piece_loop(
+        self, x: float, y: float, found: list[int]
+    ) -> tuple[float, int, float, float, float]:
+        """(squared distance, piece, t, x, y) of the nearest of ``found`` (ascending:
+        ties go to the lowest piece, deterministically)."""
+        ax, ay, dx, dy, len2 = self._pa_x, self._pa_y, self._pd_x, self._pd_y, self._plen2
+        best = (math.inf, -1, 0.0, 0.0, 0.0)
+        for i in found:
+            px, py = x - ax[i], y - ay[i]
+            t = (px * dx[i] + py * dy[i]) / len2[i] if len2[i] > 0 else 0.0
+            t = 0.0 if t < 0.0 else (1.0 if t > 1.0 else t)
+            cx, cy = ax[i] + t * dx[i], ay[i] + t * dy[i]
+            d2 = (cx - x) ** 2 + (cy - y) ** 2
+            if d2 < best[0]:
+                best = (d2, i, t, cx, cy)
+        return best
+
+    def _nearest_piece_search(
+        self, x: float, y: float
+    ) -> tuple[tuple[float, int, float, float, float], float]:
+        """The nearest piece by ball queries around the point, and its distance."""
         # Ball query around the point, widened until it provably holds the nearest
         # piece: a piece at distance d has its midpoint within d + half a piece, so
         # once the best distance found plus that half fits in the radius, no piece
         # outside can be nearer. One ball query (~9 µs) usually suffices, where a
-        # k-nearest query costs ~27 µs; the few candidates are then scanned in plain
-        # Python, cheaper than a dozen numpy calls on a handful of values.
+        # k-nearest query costs ~27 µs.
         half = self._piece_half
         radius = 4 * half
-        ax, ay, dx, dy, len2 = self._pa_x, self._pa_y, self._pd_x, self._pd_y, self._plen2
         while True:
             found = self._piece_tree.query_ball_point((x, y), radius)
             if not found:  # farther from the roads: widen (a k-nearest query costs ~4 ball queries)
@@ -377,26 +417,11 @@ class WalkingNetwork:
             if len(found) >= _SCAN_IN_NUMPY:
                 best = self._nearest_piece_numpy(x, y, found)
             else:
-                best = (math.inf, -1, 0.0, 0.0, 0.0)
-                for i in sorted(found):  # sorted: ties go to the lowest piece, deterministically
-                    px, py = x - ax[i], y - ay[i]
-                    t = (px * dx[i] + py * dy[i]) / len2[i] if len2[i] > 0 else 0.0
-                    t = 0.0 if t < 0.0 else (1.0 if t > 1.0 else t)
-                    cx, cy = ax[i] + t * dx[i], ay[i] + t * dy[i]
-                    d2 = (cx - x) ** 2 + (cy - y) ** 2
-                    if d2 < best[0]:
-                        best = (d2, i, t, cx, cy)
+                best = self._nearest_piece_loop(x, y, sorted(found))
             dist = math.sqrt(best[0])
             if dist + half <= radius:
-                break
+                return best, dist
             radius = dist + half + 1e-6
-        d2, piece, t, cx, cy = best
-        edge = self._pedge[piece]
-        length = self._len_list[edge]
-        along = min(length, self._palong[piece] + t * math.sqrt(len2[piece]))
-        return Snap(
-            edge, self._u_list[edge], self._v_list[edge], along, length, dist, float(x), float(y), cx, cy
-        )
 
     def _nearest_piece_numpy(
         self, x: float, y: float, found: list[int]

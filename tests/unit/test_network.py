@@ -338,3 +338,25 @@ def test_demo_snaps_match_shapely_near_and_far_from_roads(demo_net: WalkingNetwo
         assert math.hypot(s.snap_x - x, s.snap_y - y) == pytest.approx(s.distance_m, abs=1e-6)
         sizes.append(len(demo_net._piece_tree.query_ball_point((x, y), s.distance_m + 30)))
     assert max(sizes) >= 24, "some snaps must have taken the vectorised scan"
+
+
+def test_demo_snaps_from_cell_lists_equal_the_general_search(demo_net: WalkingNetwork) -> None:
+    # Residents ask from near the roads, where the cell lists answer; points on cell
+    # borders and corners are the hard cases for the proof.
+    cells = demo_net._snap_cells
+    assert cells is not None and cells.cells_with_lists > 1000
+    rng = np.random.default_rng(8)
+    mids = demo_net.node_xy[rng.integers(0, demo_net.n_nodes, 300)]
+    jitter = rng.uniform(-150, 150, size=mids.shape)
+    corners = np.floor((mids - (cells.x0, cells.y0)) / cells.size) * cells.size + (cells.x0, cells.y0)
+    listed = 0
+    for x, y in np.vstack([mids + jitter, corners, corners + np.array([cells.size / 2, 0.0])]):
+        found = cells.candidates(x, y)
+        if found is None:
+            continue
+        listed += 1
+        best, dist = demo_net._nearest_piece_search(x, y)
+        s = demo_net.snap_xy(x, y)
+        assert s.distance_m == pytest.approx(dist, abs=1e-9)
+        assert (s.snap_x, s.snap_y) == pytest.approx((best[3], best[4]), abs=1e-6)
+    assert listed > 500
