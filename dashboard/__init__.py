@@ -39,7 +39,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     import geodata  # noqa: F401  (sets GDAL_SKIP before GDAL reads any file)
     from geodata.dataset import open_dataset
 
-    from . import access_log, auth
+    from . import access_log, auth, export_routes
     from .api import PublicApi
     from .context import AppContext
     from .finder import build_finder
@@ -84,6 +84,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     access_log.install(server)
     server.after_request(common.remember_lang)
     register_routes(server, ctx)
+    export_routes.register(server, ctx)
     apps = {
         "public": public.create(server, ctx),
         "staff": staff.create(server, ctx),
