@@ -306,7 +306,48 @@
       params.toString().replace(/%2C/g, ","));
   }
 
+  /* Staff table: a row chosen by click or by Enter/Space on the focused row is marked
+   * here at once and reported as {id, from: "table"} (the server then flies the map to
+   * it); one listener on the document serves every page of rows. */
+  function chooseRow(row) {
+    var table = row.closest("table");
+    if (table) {
+      table.querySelectorAll("tr.rm-row-selected").forEach(function (r) {
+        r.classList.remove("rm-row-selected");
+        r.setAttribute("aria-selected", "false");
+      });
+    }
+    row.classList.add("rm-row-selected");
+    row.setAttribute("aria-selected", "true");
+    if (window.dash_clientside && window.dash_clientside.set_props) {
+      window.dash_clientside.set_props("staff-selected", {
+        data: {id: row.getAttribute("data-row-id"), from: "table", at: Date.now()}
+      });
+    }
+  }
+  function rowEvent(e) {
+    var row = e.target.closest && e.target.closest("#staff-records tr[data-row-id]");
+    if (!row) { return; }
+    if (e.type === "keydown") {
+      if (e.key !== "Enter" && e.key !== " ") { return; }
+      e.preventDefault();
+    }
+    chooseRow(row);
+  }
+  document.addEventListener("click", rowEvent);
+  document.addEventListener("keydown", rowEvent);
+
+  /* After the server drew a page holding the row chosen on the map: bring it into view. */
+  function showSelectedRow() {
+    window.setTimeout(function () {
+      var row = document.querySelector("#staff-records tr.rm-row-selected");
+      if (row) { row.scrollIntoView({block: "nearest"}); }
+    }, 0);
+    return window.dash_clientside.no_update;
+  }
+
   window.redmap = Object.assign({}, window.redmap, {
+    showSelectedRow: showSelectedRow,
     staffMoved: staffMoved,
     rememberHideouts: rememberHideouts,
     wallConfig: wallConfig,

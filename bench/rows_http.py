@@ -29,7 +29,7 @@ from bench.report import Row, compare, not_measured
 APP_READY = "Red Map ready on"
 STAFF_ACCOUNT = "admin"
 API_TARGET = 0.8
-RECORDS_OUTPUT = "staff-records.rowData"
+RECORDS_OUTPUT = "staff-records.children"
 
 
 @dataclass(frozen=True)

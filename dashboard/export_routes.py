@@ -87,7 +87,7 @@ def export_filters(query: str, places: PlaceTree, default_street: str | None) ->
         bbox = _bbox(args.get("bbox", ""))
         if bbox is None:
             raise BadExport("inview=1 needs bbox=west,south,east,north (the map's bounds in degrees)")
-    street = state.street or default_street
+    street = None if state.street == permalink.ALL_STREETS else (state.street or default_street)
     for name, value, known in (
         ("street", street, places.streets),
         ("community", state.community, places.community_street),

@@ -19,6 +19,10 @@ from urllib.parse import parse_qsl, urlencode
 
 MAX_QUERY = 4000
 
+ALL_STREETS = "all"
+"""``street=all``: the whole district, said explicitly, because a link without a
+street opens on a street staff member's own street."""
+
 
 @dataclass(frozen=True)
 class StaffState:
@@ -26,6 +30,7 @@ class StaffState:
 
     layers: tuple[str, ...] | None = None
     street: str | None = None
+    """A street code, :data:`ALL_STREETS`, or None (the viewer's default)."""
     community: str | None = None
     grid: str | None = None
     table: str | None = None

@@ -7,8 +7,6 @@ from typing import Any
 
 import flask
 from dash import Dash, html
-from dash.development.base_component import ComponentRegistry
-from dash.resources import Scripts
 
 from dashboard.i18n import LANGS, pick_lang, t
 from dashboard.settings import PROJECT_ROOT
@@ -17,38 +15,14 @@ ASSETS_FOLDER = str(PROJECT_ROOT / "assets")
 """Absolute, so the app works from any working directory (BRIEF §6)."""
 
 
-STAFF_ONLY_LIBRARIES = frozenset({"dash_ag_grid"})
-"""Component libraries only the staff workspace uses (AG Grid: 360 KB compressed)."""
-
-
-class LibraryScripts(Scripts):
-    """The scripts of every registered component library but ``excluded``.
-
-    Dash sends every Python-imported component library to every app of a process; the
-    three faces share one, and a resident's phone should not download the staff
-    table's grid.
-    """
-
-    def __init__(self, base: Scripts, excluded: frozenset[str]) -> None:
-        super().__init__(base.config.serve_locally, base.config.eager_loading)
-        self._resources = base._resources  # keep what the app appended
-        self.excluded = excluded
-
-    def get_all_scripts(self, dev_bundles: bool = False) -> list:
-        libraries = [m for m in ComponentRegistry.registry if m not in self.excluded]
-        return self.get_library_scripts(libraries, dev_bundles)
-
-
 def make_dash(
     server: flask.Flask,
     prefix: str,
     name: str,
     title: str,
     debug: bool,
-    exclude_libraries: frozenset[str] = STAFF_ONLY_LIBRARIES,
 ) -> Dash:
-    """A Dash app mounted at ``prefix`` of ``server``, serving every file itself,
-    without the scripts of ``exclude_libraries``."""
+    """A Dash app mounted at ``prefix`` of ``server``, serving every file itself."""
     app = Dash(
         name,
         server=server,
@@ -63,8 +37,6 @@ def make_dash(
         ],
     )
     app.config.suppress_callback_exceptions = False
-    if exclude_libraries:
-        app.scripts = LibraryScripts(app.scripts, exclude_libraries)
     if debug:
         app.enable_dev_tools(debug=True, dev_tools_disable_version_check=True)
     return app

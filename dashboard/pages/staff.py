@@ -11,11 +11,11 @@ own panel, not dash-leaflet's LayersControl, whose overlay state breaks on Dash 
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from typing import Any
 from urllib.parse import urlsplit
 
-import dash_ag_grid as dag
 import dash_leaflet as dl
 import flask
 import pandas as pd
@@ -67,6 +67,11 @@ class Ids:
     SEARCH = "staff-search"
     RECORDS = "staff-records"
     RECORDS_NOTE = "staff-records-note"
+    PAGER = "staff-pager"
+    TABLE_QUERY = "staff-table-query"
+    SELECTED = "staff-selected"
+    SCROLLED = "staff-scrolled"
+    EXPORT_PNG = "staff-export-png"
     CHART = "staff-chart"
     METRIC = "staff-metric"
     LEVEL = "staff-level"
@@ -80,6 +85,11 @@ class Ids:
     SELECTION = "staff-selection"
     HIDEOUTS = "staff-hideouts"
     TABS = "staff-tabs"
+
+    @staticmethod
+    def export(fmt: str) -> str:
+        """The download link of one export format."""
+        return f"staff-export-{fmt}"
 
 
 OVERDUE_DAYS = 7
@@ -229,10 +239,16 @@ def _radio(id_: str, label: str, options: list[dict[str, Any]], value: Any) -> h
     )
 
 
+def start_street(state: permalink.StaffState) -> str | None:
+    """The street the page opens on: street staff their own, unless a link chooses
+    another street or all of them (``street=all``)."""
+    if state.street == permalink.ALL_STREETS:
+        return None
+    return state.street or current_principal().street_id
+
+
 def place_filters(ctx: AppContext, state: permalink.StaffState, lang: str) -> html.Div:
-    principal = current_principal()
-    # Street staff start on their own street; a link may choose another one.
-    street = state.street or principal.street_id
+    street = start_street(state)
     return html.Div(
         [
             _select(
@@ -375,35 +391,33 @@ def table_panel(state: permalink.StaffState, lang: str) -> html.Section:
                                 type="search",
                                 placeholder=t("search_table", lang),
                                 className="rm-table-search",
-                                debounce=False,
+                                debounce=0.3,
                             ),
                         ]
                     ),
-                    html.Span(id=Ids.RECORDS_NOTE, className="rm-records-note", **{"aria-live": "polite"}),
+                    # Until the map reports its bounds, "in view only" cannot be exported.
+                    export_links(lang, permalink.compose(dataclasses.replace(state, in_view=False))),
                 ],
                 className="rm-records-head",
             ),
             html.Div(
                 [
-                    dag.AgGrid(
-                        id=Ids.RECORDS,
-                        rowData=[],
-                        columnDefs=[],
-                        getRowId="params.data.id",
-                        defaultColDef={"sortable": True, "resizable": True, "filter": False, "minWidth": 90},
-                        dashGridOptions={
-                            "rowSelection": {
-                                "mode": "singleRow",
-                                "checkboxes": False,
-                                "enableClickSelection": True,
-                            },
-                            "animateRows": False,
-                            "rowHeight": 30,
-                            "headerHeight": 32,
-                            "localeText": {"noRowsToShow": t("no_rows", lang)},
-                        },
-                        className="rm-grid",
-                        style={"height": "100%", "width": "100%"},
+                    html.Div(
+                        [
+                            html.Div(id=Ids.RECORDS, className="rm-table-scroll"),
+                            html.Div(
+                                [
+                                    html.Span(
+                                        id=Ids.RECORDS_NOTE,
+                                        className="rm-records-note",
+                                        **{"aria-live": "polite"},
+                                    ),
+                                    html.Div(id=Ids.PAGER),
+                                ],
+                                className="rm-table-foot",
+                            ),
+                        ],
+                        className="rm-table-box",
                     ),
                     html.Div(id=Ids.CHART, className="rm-chart", **{"aria-live": "polite"}),
                 ],
@@ -411,6 +425,31 @@ def table_panel(state: permalink.StaffState, lang: str) -> html.Section:
             ),
         ],
         className="rm-staff-records",
+    )
+
+
+EXPORT_FORMATS = ("xlsx", "csv", "geojson", "gpkg", "html")
+"""Downloads offered under the table (see :mod:`dashboard.export_routes`), in menu order."""
+_EXPORT_LABELS = {"xlsx": "Excel", "csv": "CSV", "geojson": "GeoJSON", "gpkg": "GeoPackage"}
+
+
+def export_links(lang: str, query: str) -> html.Details:
+    """The export menu: a link per file format (their addresses follow the filters,
+    see ``remember_state``) and a button for a PNG of the map and chart."""
+    links = [
+        html.A(
+            _EXPORT_LABELS.get(fmt) or t(f"export_{fmt}", lang),
+            id=Ids.export(fmt),
+            href=f"{FACE_PREFIX[FACE]}export/{fmt}{query}",
+            download="",
+            className="rm-export-link",
+        )
+        for fmt in EXPORT_FORMATS
+    ]
+    png = html.Button(t("export_png", lang), id=Ids.EXPORT_PNG, className="rm-export-link", type="button")
+    return html.Details(
+        [html.Summary(t("export", lang), title=t("export_hint", lang)), html.Div([*links, png])],
+        className="rm-export",
     )
 
 
@@ -431,9 +470,8 @@ def place_bounds(ctx: AppContext, filters: Filters) -> list[list[float]] | None:
 def staff_map(ctx: AppContext, state: permalink.StaffState, lang: str) -> dl.Map:
     visible = set(state.layers) if state.layers is not None else set(default_layers())
     table = TABLES[state.table] if state.table in TABLES else TABLES["grid_events"]
-    principal = current_principal()
     filters = Filters.from_browser(
-        PlaceTree.of(ctx.dataset), table, state.street or principal.street_id, state.community, state.grid,
+        PlaceTree.of(ctx.dataset), table, start_street(state), state.community, state.grid,
         state.start, state.end, {k: list(v) for k, v in state.fields.items()},
     )  # fmt: skip
     view: dict[str, Any] = {}
@@ -521,6 +559,10 @@ def page_query() -> str:
     return ""
 
 
+def selected_from_link(state: permalink.StaffState) -> dict[str, str] | None:
+    return {"id": state.selected, "from": "link"} if state.selected else None
+
+
 def layout(ctx: AppContext, lang: str) -> html.Div:
     state = permalink.parse(page_query())
     return html.Div(
@@ -528,6 +570,10 @@ def layout(ctx: AppContext, lang: str) -> html.Div:
             dcc.Location(id=Ids.URL, refresh=False),
             dcc.Store(id=Ids.LANG, data=lang),
             dcc.Store(id=Ids.HIDEOUTS),
+            dcc.Store(id=Ids.TABLE_QUERY),
+            # The chosen row: {"id", "from": "table" | "map" | "link"} (see redmap.js).
+            dcc.Store(id=Ids.SELECTED, data=selected_from_link(state)),
+            dcc.Store(id=Ids.SCROLLED),
             # A link's view, until the map reports its own (see redmap.staffMoved).
             dcc.Store(
                 id=Ids.VIEW,
@@ -565,9 +611,7 @@ def layout(ctx: AppContext, lang: str) -> html.Div:
 def create(server: flask.Flask, ctx: AppContext) -> Dash:
     from dashboard.pages import staff_callbacks
 
-    app = make_dash(
-        server, FACE_PREFIX[FACE], "redmap_staff", "红色地图 · 工作台", ctx.settings.debug, frozenset()
-    )
+    app = make_dash(server, FACE_PREFIX[FACE], "redmap_staff", "红色地图 · 工作台", ctx.settings.debug)
     app.layout = layout_for_request(lambda lang: layout(ctx, lang), ctx.settings.lang)
     staff_callbacks.register(app, ctx)
     return app

@@ -13,18 +13,19 @@ from typing import Any
 
 import dash_leaflet as dl
 import pandas as pd
-from dash import ALL, Dash, Input, Output, Patch, State, html, no_update
+from dash import ALL, Dash, Input, Output, State, html, no_update
 from dash import ctx as dash_ctx
 
 from dashboard import permalink
 from dashboard.auth import current_principal
 from dashboard.choropleth import LEVELS, METRICS, SCHEMES, Choropleth, classify, legend_text
-from dashboard.context import AppContext
+from dashboard.context import FACE_PREFIX, AppContext
 from dashboard.gaps import GAP_MINUTES, WalkTimes, coverage, gap_summary
 from dashboard.i18n import t
 from dashboard.maps import layer_id
 from dashboard.pages.staff import (
     COVERAGE,
+    EXPORT_FORMATS,
     FACE,
     Ids,
     field_filters,
@@ -35,7 +36,8 @@ from dashboard.pages.staff import (
     place_bounds,
     stamp,
 )
-from dashboard.records import table_rows
+from dashboard.pages.staff_table import PAGE, SORT, next_query, pager, records_table
+from dashboard.records import PAGE_SIZE, TableQuery, arrange, masked_rows, page_count, page_of_row, table_rows
 from dashboard.workspace import (
     TABLES,
     Filters,
@@ -110,19 +112,11 @@ def register(app: Dash, ctx: AppContext) -> None:
         )
 
     # -- street → community → grid -------------------------------------------------
+    # One callback for both levels: every view of the data waits for the cascade, and
+    # each level answered on its own was another round trip before the table moved.
     @app.callback(
         Output(Ids.COMMUNITY, "options"),
         Output(Ids.COMMUNITY, "value"),
-        Input(Ids.STREET, "value"),
-        State(Ids.COMMUNITY, "value"),
-        prevent_initial_call=True,
-    )
-    def cascade_communities(street: Any, community: Any):
-        street = street if isinstance(street, str) and street in places.streets else None
-        keep = isinstance(community, str) and places.community_street.get(community) == street
-        return community_options(dataset, street), community if keep else None
-
-    @app.callback(
         Output(Ids.GRID, "options"),
         Output(Ids.GRID, "value"),
         Input(Ids.STREET, "value"),
@@ -130,9 +124,12 @@ def register(app: Dash, ctx: AppContext) -> None:
         State(Ids.GRID, "value"),
         prevent_initial_call=True,
     )
-    def cascade_grids(street: Any, community: Any, grid: Any):
+    def cascade_places(street: Any, community: Any, grid: Any):
         f = Filters.from_browser(places, None, street, community, grid)
-        return grid_options(dataset, f.street, f.community), f.grid
+        grids = grid_options(dataset, f.street, f.community)
+        if dash_ctx.triggered_id == Ids.COMMUNITY:  # the street's communities stay listed
+            return no_update, f.community, grids, f.grid
+        return community_options(dataset, f.street), f.community, grids, f.grid
 
     # -- the table's own filters ----------------------------------------------------
     @app.callback(
@@ -198,44 +195,71 @@ def register(app: Dash, ctx: AppContext) -> None:
 
     # -- table and chart -----------------------------------------------------------------
     @app.callback(
-        Output(Ids.RECORDS, "rowData"),
-        Output(Ids.RECORDS, "columnDefs"),
+        Output(Ids.RECORDS, "children"),
+        Output(Ids.PAGER, "children"),
         Output(Ids.RECORDS_NOTE, "children"),
         Output(Ids.CHART, "children"),
+        Output(Ids.TABLE_QUERY, "data"),
         *filter_inputs(),
         Input(Ids.IN_VIEW, "value"),
         Input(Ids.VIEW, "data"),
         Input(Ids.LANG, "data"),
+        Input(Ids.SEARCH, "value"),
+        Input({"type": SORT, "col": ALL}, "n_clicks"),
+        Input({"type": PAGE, "to": ALL}, "n_clicks"),
+        Input(Ids.SELECTED, "data"),
         State({"type": Ids.FIELD, "field": ALL}, "id"),
-        State(Ids.RECORDS, "rowData"),
+        State(Ids.TABLE_QUERY, "data"),
     )
-    def show_records(
-        table, street, community, grid, values, start, end, in_view, view, lang, field_ids, shown
-    ):
+    def show_records(table, street, community, grid, values, start, end, in_view, view, lang,
+                     search, _sorts, _pages, selected, field_ids, arranged_as):  # fmt: skip
+        # Several inputs can change in one call (the map reports its view as the page
+        # settles): only when every one of them is a table action is it a table action.
+        triggers = list(dash_ctx.triggered_prop_ids.values()) if dash_ctx.triggered_prop_ids else []
         in_view = isinstance(in_view, list) and "on" in in_view
-        if dash_ctx.triggered_id == Ids.VIEW and not in_view and shown:
-            return no_update, no_update, no_update, no_update  # the map moved; nothing depends on it
+        chosen = selected.get("id") if isinstance(selected, dict) else None
+        chosen = chosen if isinstance(chosen, str) else None
+        from_table = isinstance(selected, dict) and selected.get("from") == "table"
+        if triggers and all(
+            (i == Ids.VIEW and not in_view and arranged_as) or (i == Ids.SELECTED and from_table)
+            for i in triggers
+        ):
+            # The map moved and nothing depends on it; or a row was chosen in the table,
+            # which marks it itself.
+            return (no_update,) * 5
         lang = _lang(lang, ctx)
         spec = _table(table)
         bbox = view.get("bounds") if in_view and isinstance(view, dict) else None
         f = filters_from(spec, street, community, grid, values, field_ids, start, end, bbox)
         frame = filtered(dataset, spec, f)
-        view_ = table_rows(
-            dataset, spec.layer, frame, spec.columns, current_principal(), lang, spec.date_field
+        table_action = bool(triggers) and all(_table_control(i) for i in triggers)
+        trigger = triggers[0] if len(triggers) == 1 else None
+        if Ids.TABLE in triggers:  # another table: its own default order, the search kept
+            query = next_query(TableQuery(), Ids.SEARCH, search)
+        else:
+            query = TableQuery.from_browser(arranged_as, spec.columns)
+            # A table action moves within the rows; a filter change starts on page one.
+            query = next_query(query, trigger, search) if table_action else query.on_page(0)
+        viewer = current_principal()
+        rows = arrange(dataset, spec.layer, frame, spec.columns, viewer, query, spec.date_field, lang)
+        pages = page_count(len(rows))
+        page = min(query.page, pages - 1)
+        if chosen is not None and (not triggers or Ids.SELECTED in triggers):  # on the map, or a link
+            found = page_of_row(rows, chosen)
+            page = page if found is None else found
+        query = query.on_page(page)
+        shown = rows.iloc[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
+        view_ = table_rows(dataset, spec.layer, shown, spec.columns, viewer, lang, max_rows=PAGE_SIZE)
+        masked = masked_rows(spec.layer, rows, viewer)
+        note = records_note(page * PAGE_SIZE, view_.shown, len(rows), masked, lang)
+        chart = no_update if table_action else chart_bars(frame, spec, lang)
+        return (
+            records_table(view_, spec.layer, query, spec.date_field, chosen, lang),
+            pager(page, pages, lang) if pages > 1 else None,
+            note,
+            chart,
+            query.to_browser(),
         )
-        columns = [column_def(spec.layer, c["id"], c["name"]) for c in view_.columns]
-        note = records_note(view_.shown, view_.total, view_.masked_rows, lang)
-        return view_.rows, columns, note, chart_bars(frame, spec, lang)
-
-    @app.callback(
-        Output(Ids.RECORDS, "dashGridOptions"),
-        Input(Ids.SEARCH, "value"),
-        prevent_initial_call=True,
-    )
-    def search_table(text: Any):
-        patch = Patch()
-        patch["quickFilterText"] = text[:100] if isinstance(text, str) else ""
-        return patch
 
     # -- the map follows the place chosen -------------------------------------------------
     @app.callback(
@@ -256,19 +280,19 @@ def register(app: Dash, ctx: AppContext) -> None:
     @app.callback(
         Output(Ids.MAP, "viewport"),
         Output(Ids.SELECTION, "children"),
-        Input(Ids.RECORDS, "selectedRows"),
+        Input(Ids.SELECTED, "data"),
         State(Ids.TABLE, "value"),
         State(Ids.LANG, "data"),
-        prevent_initial_call=True,
     )
-    def show_selected(rows: Any, table: Any, lang: Any):
+    def show_selected(selected: Any, table: Any, lang: Any):
         spec, lang = _table(table), _lang(lang, ctx)
+        row_id = selected.get("id") if isinstance(selected, dict) else None
         # Only layers the map draws: a home-service recipient's home is never pinpointed.
-        if spec.map_layer is None or not isinstance(rows, list) or not rows or not isinstance(rows[0], dict):
+        if spec.map_layer is None or not isinstance(row_id, str):
             return no_update, []
         frame = dataset[spec.layer]
         # Only the id comes from the browser; what the popup shows is read and masked here.
-        match = frame[frame["id"].astype(str) == str(rows[0].get("id"))]
+        match = frame[frame["id"].astype(str) == row_id]
         if match.empty or not hasattr(match, "geometry") or match.geometry.iloc[0] is None:
             return no_update, []
         point = match.geometry.iloc[0].representative_point()
@@ -290,11 +314,14 @@ def register(app: Dash, ctx: AppContext) -> None:
             position=[point.y, point.x],
             id="staff-selected-popup",
         )
+        # Chosen in the table: fly there. On the map it is in view already, and a
+        # link restores its own view.
+        if selected.get("from") != "table":
+            return no_update, [popup]
         return {"center": [point.y, point.x], "zoom": 16, "transition": "flyTo"}, [popup]
 
     @app.callback(
-        Output(Ids.RECORDS, "selectedRows"),
-        Output(Ids.RECORDS, "scrollTo"),
+        Output(Ids.SELECTED, "data", allow_duplicate=True),
         Input(layer_id(FACE, ALL), "clickData"),  # type: ignore[arg-type]
         State(Ids.TABLE, "value"),
         prevent_initial_call=True,
@@ -303,12 +330,20 @@ def register(app: Dash, ctx: AppContext) -> None:
         trigger = dash_ctx.triggered_id
         spec = _table(table)
         if not isinstance(trigger, dict) or trigger.get("layer") != spec.map_layer:
-            return no_update, no_update
+            return no_update
         data = dash_ctx.triggered[0].get("value") if dash_ctx.triggered else None
         feature_id = (data or {}).get("properties", {}).get("id") if isinstance(data, dict) else None
         if not isinstance(feature_id, str):
-            return no_update, no_update
-        return {"ids": [feature_id]}, {"rowId": feature_id}
+            return no_update
+        return {"id": feature_id, "from": "map"}
+
+    # The row chosen on the map, on its page now: scroll it into view.
+    app.clientside_callback(
+        "function(table) { return window.redmap.showSelectedRow(table); }",
+        Output(Ids.SCROLLED, "data"),
+        Input(Ids.RECORDS, "children"),
+        prevent_initial_call=True,
+    )
 
     # -- choropleth and gaps ------------------------------------------------------------
     @app.callback(
@@ -387,6 +422,7 @@ def register(app: Dash, ctx: AppContext) -> None:
     # -- the URL holds the state ----------------------------------------------------------
     @app.callback(
         Output(Ids.URL, "search"),
+        *[Output(Ids.export(fmt), "href") for fmt in EXPORT_FORMATS],
         Input(Ids.LAYERS, "value"),
         *filter_inputs(),
         Input(Ids.METRIC, "value"),
@@ -396,12 +432,12 @@ def register(app: Dash, ctx: AppContext) -> None:
         Input(Ids.GAP_MINUTES, "value"),
         Input(Ids.IN_VIEW, "value"),
         Input(Ids.VIEW, "data"),
-        Input(Ids.RECORDS, "selectedRows"),
+        Input(Ids.SELECTED, "data"),
         State({"type": Ids.FIELD, "field": ALL}, "id"),
         prevent_initial_call=True,
     )
     def remember_state(layers, table, street, community, grid, values, start, end, metric, level, scheme,
-                       gap, minutes, in_view, view, rows, field_ids):  # fmt: skip
+                       gap, minutes, in_view, view, selected, field_ids):  # fmt: skip
         spec = _table(table)
         f = filters_from(spec, street, community, grid, values, field_ids, start, end)
         lat_lon_zoom = None
@@ -410,12 +446,11 @@ def register(app: Dash, ctx: AppContext) -> None:
                 lat_lon_zoom = (float(view["center"][0]), float(view["center"][1]), float(view.get("zoom")))
             except (TypeError, ValueError):
                 lat_lon_zoom = None
-        selected = (
-            rows[0].get("id") if isinstance(rows, list) and rows and isinstance(rows[0], dict) else None
-        )
+        selected = selected.get("id") if isinstance(selected, dict) else None
         state = permalink.StaffState(
             layers=tuple(x for x in layers if x in known_layers) if isinstance(layers, list) else None,
-            street=f.street,
+            # "All streets" said explicitly: a link without one opens on the viewer's street.
+            street=f.street or (permalink.ALL_STREETS if current_principal().street_id else None),
             community=f.community,
             grid=f.grid,
             table=spec.layer,
@@ -431,26 +466,34 @@ def register(app: Dash, ctx: AppContext) -> None:
             view=lat_lon_zoom,
             selected=selected if isinstance(selected, str) else None,
         )
-        return permalink.compose(state)
+        query = permalink.compose(state)
+        return query, *export_hrefs(query, view if state.in_view else None)
 
 
-def column_def(layer: str, name: str, header: str) -> dict[str, Any]:
-    """An AG Grid column sized for what it holds (ids and dates in full, text flexing)."""
-    f = schema_layer(layer).field(name)
-    if name == "id":
-        return {"field": name, "headerName": header, "width": 160, "pinned": "left"}
-    if f.type in ("date", "datetime"):
-        return {"field": name, "headerName": header, "width": 150 if f.type == "datetime" else 112}
-    if name in ("description", "address", "name", "property_company", "services", "opening_hours"):
-        return {"field": name, "headerName": header, "flex": 2, "minWidth": 160}
-    return {"field": name, "headerName": header, "flex": 1, "minWidth": 96}
+def _table_control(component_id: Any) -> bool:
+    """Whether a trigger only rearranges the table (sort, page, search, chosen row)."""
+    if isinstance(component_id, dict):
+        return component_id.get("type") in (SORT, PAGE)
+    return component_id in (Ids.SEARCH, Ids.SELECTED)
 
 
-def records_note(shown: int, total: int, masked: int, lang: str) -> str:
+def export_hrefs(query: str, view: Any = None) -> list[str]:
+    """The download links for a page query: the same filters, plus the map's bounds
+    when the table is tied to the view (the link holds only centre and zoom)."""
+    extra = ""
+    bounds = view.get("bounds") if isinstance(view, dict) else None
+    if isinstance(bounds, list) and len(bounds) == 4:
+        extra = ("&" if query else "?") + "bbox=" + ",".join(f"{float(v):.6f}" for v in bounds)
+    return [f"{FACE_PREFIX[FACE]}export/{fmt}{query}{extra}" for fmt in EXPORT_FORMATS]
+
+
+def records_note(first: int, shown: int, total: int, masked: int, lang: str) -> str:
+    """ "rows a–b of n" and, when personal data is masked in some of them, how many."""
+    where = f"{first + 1:,}–{first + shown:,}" if shown else "0"
     if lang == "zh":
-        text = f"显示 {shown:,} / 共 {total:,} 条"
+        text = f"第 {where} 条，共 {total:,} 条"
         return text + (f"；{masked:,} 条的个人信息已脱敏（非本街道）" if masked else "")
-    text = f"showing {shown:,} of {total:,}"
+    text = f"{where} of {total:,}"
     return text + (f"; personal data masked in {masked:,} (other streets)" if masked else "")
 
 

@@ -49,7 +49,7 @@ def test_script_in_feature_text_shows_as_text_on_the_public_map(hostile_server, 
 
 def test_script_in_records_shows_as_text_in_the_staff_table(hostile_server, open_page):
     page, watch = open_page(hostile_server.url + "/staff/", 1366, 768, hostile_server.url, login="admin")
-    page.wait_for_selector("#staff-records .ag-cell")
+    page.wait_for_selector("#staff-records td")
     assert "<script>" in page.locator("#staff-records").inner_text()
     page.locator(".rm-layer-list input[value='three_no_compounds']").wait_for()
     page.locator("path.rm-f-three_no_compounds").first.click(force=True)

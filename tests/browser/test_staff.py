@@ -18,12 +18,26 @@ W, H = 1366, 768
 
 
 def shown_total(page) -> int:
-    """The table note's total ("显示 500 / 共 5,200 条")."""
+    """The table note's total ("第 1–50 条，共 5,200 条")."""
     page.wait_for_function(
         "() => /共 [0-9,]+ 条/.test(document.querySelector('#staff-records-note').textContent)"
     )
     note = page.locator("#staff-records-note").inner_text()
     return int(re.search(r"共 ([0-9,]+) 条", note).group(1).replace(",", ""))
+
+
+def column(page, name: str) -> list[str]:
+    """The texts of one column of the table's current page."""
+    return page.evaluate(
+        """name => {
+            const heads = [...document.querySelectorAll('#staff-records th')];
+            const i = heads.findIndex(th => th.dataset.col === name);
+            if (i < 0) { return null; }
+            return [...document.querySelectorAll('#staff-records tbody tr[data-row-id]')]
+                .map(tr => tr.children[i].textContent);
+        }""",
+        name,
+    )
 
 
 def wait_total(page, n: int) -> None:
@@ -51,7 +65,7 @@ def test_a_street_filter_narrows_map_table_and_chart(live_server, demo_dataset, 
         arg=int((centres["street_id"] == street["id"]).sum()),
     )
     # Every listed row is in the street, and the chart's bars add up to the table.
-    cells = page.locator("#staff-records .ag-cell[col-id='street_id']").all_inner_texts()
+    cells = column(page, "street_id")
     assert cells and set(cells) == {street["name"]}
     bars = page.eval_on_selector_all(
         "#staff-chart [data-count]", "els => els.map(e => Number(e.dataset.count))"
@@ -71,7 +85,7 @@ def test_a_stage_filter_shows_the_stuck_compounds_on_map_and_table(live_server, 
     page.wait_for_function(
         "n => document.querySelectorAll('path.rm-f-three_no_compounds').length === n", arg=len(stuck)
     )
-    ids = set(page.locator("#staff-records .ag-cell[col-id='id']").all_inner_texts())
+    ids = set(column(page, "id"))
     assert ids == set(stuck["id"])
     assert_clean(watch, live_server.url)
 
@@ -88,7 +102,7 @@ def test_third_round_mediation_cases_show_personal_data_only_in_the_caseworkers_
         url = f"{live_server.url}/staff/?table=mediation_cases&f.round=3&street={street['id']}"
         page, watch = open_page(url, W, H, live_server.url, login=account)
         wait_total(page, len(third))
-        cells = page.locator("#staff-records .ag-cell[col-id='disputant_phone']").all_inner_texts()
+        cells = column(page, "disputant_phone")
         phones = [p for p in cells if p != "—"]
         assert phones, "the demo has third-round cases with phones in both streets"
         assert all(("****" in p) == masked for p in phones), (street["name"], phones[:3])
@@ -183,11 +197,97 @@ def test_clicking_a_row_flies_to_its_feature_and_opens_a_popup(live_server, demo
         live_server.url + "/staff/?table=service_centers", W, H, live_server.url, login="admin"
     )
     wait_for_features(page, "service_centers")
-    first = page.locator("#staff-records .ag-row .ag-cell[col-id='name']").first
-    name = first.inner_text()
-    first.click()
+    name = column(page, "name")[0]
+    page.locator("#staff-records tbody tr[data-row-id]").first.click()
     popup = page.locator(".leaflet-popup-content")
     popup.wait_for(timeout=8000)
     assert name in popup.inner_text()
     assert "sel=" in page.url
+    assert_clean(watch, live_server.url)
+
+
+def note_range(page) -> str:
+    return re.search(r"第 ([0-9,]+–[0-9,]+) 条", page.locator("#staff-records-note").inner_text()).group(1)
+
+
+def wait_range(page, rows: str) -> None:
+    page.wait_for_function(
+        "r => document.querySelector('#staff-records-note').textContent.includes('第 ' + r + ' 条')", arg=rows
+    )
+
+
+def test_the_table_pages_sorts_and_searches_over_every_filtered_row(live_server, demo_dataset, open_page):
+    cases = demo_dataset["mediation_cases"]
+    page, watch = open_page(
+        live_server.url + "/staff/?table=mediation_cases&street=all", W, H, live_server.url, login="admin"
+    )
+    wait_total(page, len(cases))
+    assert note_range(page) == "1–50"
+    first_ids = column(page, "id")
+    page.locator("#staff-pager button[aria-label='下一页']").click()
+    wait_range(page, "51–100")
+    assert not set(column(page, "id")) & set(first_ids)
+    # Sorting by street reads the streets' names in order, from the first page again.
+    page.locator("#staff-records th[data-col='street_id'] button").click()
+    wait_range(page, "1–50")
+    page.wait_for_selector("#staff-records th[data-col='street_id'][aria-sort='ascending']")
+    names = column(page, "street_id")
+    assert names == sorted(names) and names[0] == min(demo_dataset.names_by_id("streets").values())
+    # A search narrows the rows to what matches: here, one street by its name.
+    street = demo_dataset["streets"].sort_values("id").iloc[2]
+    page.locator("#staff-search").fill(street["name"])
+    wait_total(page, int((cases["street_id"] == street["id"]).sum()))
+    assert set(column(page, "street_id")) == {street["name"]}
+    assert_clean(watch, live_server.url)
+
+
+def test_clicking_a_feature_on_the_map_selects_its_row(live_server, demo_dataset, open_page):
+    centres = demo_dataset["service_centers"]
+    page, watch = open_page(
+        live_server.url + "/staff/?table=service_centers&layers=service_centers&street=all",
+        W,
+        H,
+        live_server.url,
+        login="admin",
+    )
+    wait_total(page, len(centres))
+    wait_for_features(page, "service_centers")
+    marker = features(page, "service_centers").nth(40)
+    marker.click(force=True)
+    row = page.locator("#staff-records tr.rm-row-selected")
+    row.wait_for(timeout=30_000)
+    row_id = row.get_attribute("data-row-id")
+    name = centres.loc[centres["id"] == row_id, "name"].iloc[0]
+    assert row.get_attribute("aria-selected") == "true"
+    assert name in row.inner_text()
+    # The row is on the page shown and in view in the table.
+    assert row.is_visible()
+    assert f"sel={row_id}" in page.url
+    assert_clean(watch, live_server.url)
+
+
+def test_in_view_only_ties_the_table_to_the_map(live_server, demo_dataset, open_page):
+    centres = demo_dataset["service_centers"]
+    page, watch = open_page(
+        live_server.url + "/staff/?table=service_centers&street=all", W, H, live_server.url, login="admin"
+    )
+    wait_total(page, len(centres))
+    # Zoom in on one centre: only the centres inside the map's bounds stay listed.
+    page.locator("#staff-records tbody tr[data-row-id]").first.click()
+    page.locator(".leaflet-popup-content").wait_for()
+    page.wait_for_timeout(1500)  # the flight ends; the map reports its bounds
+    page.locator("#staff-in-view input").check()
+    page.wait_for_function(
+        "n => { const m = document.querySelector('#staff-records-note').textContent.match(/共 ([0-9,]+) 条/);"
+        " return m && Number(m[1].replace(/,/g, '')) < n; }",
+        arg=len(centres),
+    )
+    shown = shown_total(page)
+    assert 1 <= shown < len(centres)
+    # The download link carries the same bounds, so the file holds the same rows.
+    href = page.locator("#staff-export-csv").get_attribute("href")
+    west, south, east, north = (float(v) for v in re.search(r"bbox=([^&]+)", href).group(1).split(","))
+    inside = centres.geometry.x.between(west, east) & centres.geometry.y.between(south, north)
+    assert shown == int(inside.sum())
+    assert "inview=1" in page.url
     assert_clean(watch, live_server.url)

@@ -188,7 +188,7 @@ def test_pages_send_anonymous_visitors_to_the_login(app):
 
 
 def records_payload(app, client, street: str | None, layer: str) -> str:
-    dep = next(d for d in dependencies(app, "/staff/") if "staff-records.rowData" in d["output"])
+    dep = next(d for d in dependencies(app, "/staff/") if "staff-records.children" in d["output"])
     body = callback_body(dep, {"staff-record-layer": layer, "staff-street": street, "staff-lang": "zh"})
     response = client.post("/staff/_dash-update-component", json=body, headers=csrf_headers(client))
     assert response.status_code == 200
@@ -457,9 +457,15 @@ def test_a_selected_row_popup_is_read_on_the_server_and_never_pinpoints_a_home(a
     dep = next(d for d in dependencies(app, "/staff/") if "staff-selection.children" in d["output"])
     frames = minimal_frames()
     for table, expect_popup in (("service_centers", True), ("home_services", False)):
-        forged = {"id": str(frames[table]["id"].iloc[0]), "name": "<b>forged</b>", "phone": "13912345678"}
+        # The browser sends only the chosen row's id; anything else in it is ignored.
+        forged = {
+            "id": str(frames[table]["id"].iloc[0]),
+            "from": "table",
+            "name": "<b>forged</b>",
+            "phone": "13912345678",
+        }
         body = callback_body(dep, {"staff-record-layer": table, "staff-lang": "zh"})
-        body["inputs"][0]["value"] = [forged]
+        body["inputs"][0]["value"] = forged
         response = admin.post("/staff/_dash-update-component", json=body, headers=csrf_headers(admin))
         assert response.status_code in (200, 204)
         text = response.get_data(as_text=True)

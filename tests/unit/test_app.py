@@ -88,13 +88,3 @@ def test_the_app_refuses_to_start_on_bad_data_naming_layer_feature_and_field(tmp
     message = str(info.value)
     assert "service_centers" in message and str(centers.iloc[0]["id"]) in message
     assert "services" in message and "wifi" in message
-
-
-def test_the_staff_grid_library_is_sent_to_the_staff_page_only(client):
-    # A resident's phone and the wall should not download the staff table's 360 KB grid.
-    script = "_dash-component-suites/dash_ag_grid/"
-    assert script not in client.get("/").get_data(as_text=True)
-    admin = client.application.test_client()
-    client_login(admin, "admin")
-    assert script not in admin.get("/wall/").get_data(as_text=True)
-    assert script in admin.get("/staff/").get_data(as_text=True)

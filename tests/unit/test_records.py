@@ -1,0 +1,133 @@
+"""The staff table's rows: search, sort and pages over the filtered records, masked per viewer."""
+
+from __future__ import annotations
+
+import pytest
+
+from dashboard.auth.roles import Principal
+from dashboard.pages.staff_table import PAGE, SORT, next_query
+from dashboard.records import (
+    PAGE_SIZE,
+    TableQuery,
+    arrange,
+    masked_rows,
+    page_count,
+    page_of_row,
+    table_rows,
+)
+from dashboard.workspace import TABLES
+
+ADMIN = Principal("admin", "admin")
+
+
+def staff_of(street: str) -> Principal:
+    return Principal("staff", "street_staff", street)
+
+
+def test_default_order_is_newest_first_with_ties_in_id_order(demo_dataset):
+    spec = TABLES["grid_events"]
+    frame = demo_dataset[spec.layer]
+    rows = arrange(demo_dataset, spec.layer, frame, spec.columns, ADMIN, TableQuery(), spec.date_field)
+    assert len(rows) == len(frame)
+    found = rows[spec.date_field].tolist()
+    assert found == sorted(found, reverse=True)
+    # Same moment: ids ascending, so a page never shuffles between two requests.
+    same = rows[rows[spec.date_field] == rows[spec.date_field].iloc[0]]["id"].astype(str).tolist()
+    assert same == sorted(same)
+
+
+def test_sorting_a_referenced_place_goes_by_its_name_not_its_code(demo_dataset):
+    spec = TABLES["grid_events"]
+    frame = demo_dataset[spec.layer]
+    query = TableQuery(sort="street_id", descending=False)
+    rows = arrange(demo_dataset, spec.layer, frame, spec.columns, ADMIN, query, spec.date_field)
+    names = demo_dataset.names_by_id("streets")
+    shown = [names[s] for s in rows["street_id"].astype(str)]
+    assert shown == sorted(shown)
+    flipped = arrange(
+        demo_dataset, spec.layer, frame, spec.columns, ADMIN, TableQuery("street_id", True), spec.date_field
+    )
+    assert [names[s] for s in flipped["street_id"].astype(str)] == sorted(shown, reverse=True)
+
+
+def test_search_finds_rows_by_what_the_table_shows(demo_dataset):
+    spec = TABLES["grid_events"]
+    frame = demo_dataset[spec.layer]
+    street = demo_dataset["streets"].sort_values("id").iloc[3]
+    query = TableQuery(search=street["name"][:3])
+    rows = arrange(demo_dataset, spec.layer, frame, spec.columns, ADMIN, query, spec.date_field)
+    # Every row of that street, by its name (the data holds only its code).
+    assert (rows["street_id"] == street["id"]).sum() == (frame["street_id"] == street["id"]).sum()
+    assert 0 < len(rows) < len(frame)
+    # Change the data: one more event described with the word, one more row found.
+    word = "测试搜索词"
+    assert arrange(demo_dataset, spec.layer, frame, spec.columns, ADMIN, TableQuery(search=word), None).empty
+    changed = frame.copy()
+    changed.loc[changed.index[7], "description"] = f"楼道{word}堆物"
+    found = arrange(demo_dataset, spec.layer, changed, spec.columns, ADMIN, TableQuery(search=word), None)
+    assert found["id"].tolist() == [changed["id"].iloc[7]]
+
+
+def test_search_never_singles_out_a_masked_row_by_its_personal_data(demo_dataset):
+    spec = TABLES["mediation_cases"]
+    frame = demo_dataset[spec.layer]
+    phone_field = next(c for c in spec.columns if c.endswith("phone"))
+    row = frame[frame[phone_field].notna()].iloc[0]
+    own, other = staff_of(str(row["street_id"])), staff_of("another-street")
+    query = TableQuery(search=str(row[phone_field]))
+
+    def found_by(viewer: Principal) -> bool:
+        rows = arrange(demo_dataset, spec.layer, frame, spec.columns, viewer, query, None)
+        return row["id"] in set(rows["id"])
+
+    assert found_by(own) and found_by(ADMIN)
+    assert not found_by(other)
+
+
+def test_pages_cover_every_row_once_and_find_a_chosen_row(demo_dataset):
+    spec = TABLES["mediation_cases"]
+    frame = demo_dataset[spec.layer]
+    rows = arrange(demo_dataset, spec.layer, frame, spec.columns, ADMIN, TableQuery(), spec.date_field)
+    pages = page_count(len(rows))
+    assert pages == -(-len(frame) // PAGE_SIZE) and page_count(0) == 1
+    seen = [i for p in range(pages) for i in rows["id"].iloc[p * PAGE_SIZE : (p + 1) * PAGE_SIZE]]
+    assert sorted(seen) == sorted(frame["id"])
+    target = rows["id"].iloc[PAGE_SIZE * 2 + 3]
+    assert page_of_row(rows, str(target)) == 2
+    assert page_of_row(rows, "no-such-id") is None
+
+
+def test_masked_rows_count_the_other_streets_rows(demo_dataset):
+    spec = TABLES["mediation_cases"]
+    frame = demo_dataset[spec.layer]
+    street = str(frame["street_id"].iloc[0])
+    assert masked_rows(spec.layer, frame, ADMIN) == 0
+    assert masked_rows(spec.layer, frame, staff_of(street)) == int((frame["street_id"] != street).sum())
+    view = table_rows(demo_dataset, spec.layer, frame.head(PAGE_SIZE), spec.columns, staff_of(street))
+    assert view.masked_rows == int((frame.head(PAGE_SIZE)["street_id"] != street).sum())
+
+
+@pytest.mark.parametrize(
+    ("query", "trigger", "search", "expected"),
+    [
+        (TableQuery(), {"type": SORT, "col": "name"}, "", TableQuery("name", False, "", 0)),
+        (TableQuery("name", False, page=3), {"type": SORT, "col": "name"}, "", TableQuery("name", True)),
+        (TableQuery("name", True, "", 3), {"type": PAGE, "to": "next"}, "", TableQuery("name", True, "", 4)),
+        (TableQuery(page=0), {"type": PAGE, "to": "prev"}, "", TableQuery(page=0)),
+        (TableQuery(page=5), {"type": PAGE, "to": "first"}, "", TableQuery(page=0)),
+        (TableQuery(page=5), "staff-search", " 渭阳 ", TableQuery(search="渭阳", page=0)),
+        (TableQuery(search="渭阳", page=5), "staff-search", "渭阳", TableQuery(search="渭阳", page=5)),
+    ],
+)
+def test_table_actions(query, trigger, search, expected):
+    assert next_query(query, trigger, search) == expected
+
+
+def test_a_query_from_the_browser_is_checked():
+    columns = ("id", "name")
+    assert TableQuery.from_browser({"sort": "phone", "page": -1, "search": 5}, columns) == TableQuery()
+    assert TableQuery.from_browser({"sort": "name", "desc": False, "page": 2}, columns) == TableQuery(
+        "name", False, "", 2
+    )
+    assert TableQuery.from_browser("garbage", columns) == TableQuery()
+    assert TableQuery.from_browser({"page": True}, columns).page == 0
