@@ -48,8 +48,8 @@ def generator_hash() -> str:
     return digest.hexdigest()[:12]
 
 
-def cached_demo() -> tuple[Path, float]:
-    """The demo district's GeoPackage, built if not cached yet.
+def cached_demo(scale: int = 1) -> tuple[Path, float]:
+    """The demo district's GeoPackage (``scale`` copies side by side), built if not cached yet.
 
     Returns
     -------
@@ -60,14 +60,16 @@ def cached_demo() -> tuple[Path, float]:
 
     from geodata.demo import write_demo
 
-    path = CACHE_DIR / f"demo-{generator_hash()}.gpkg"
+    stem = "demo" if scale == 1 else f"demo-x{scale}"
+    path = CACHE_DIR / f"{stem}-{generator_hash()}.gpkg"
     if path.exists():
         return path, 0.0
     CACHE_DIR.mkdir(parents=True, exist_ok=True)
-    for old in CACHE_DIR.glob("demo-*.gpkg"):  # an older generator's file is of no further use
-        old.unlink(missing_ok=True)
+    for old in CACHE_DIR.glob(f"{stem}-*.gpkg"):  # an older generator's file is of no further use
+        if old.stem.count("-") == stem.count("-") + 1:
+            old.unlink(missing_ok=True)
     started = time.perf_counter()
-    write_demo(path)
+    write_demo(path, scale=scale)
     return path, time.perf_counter() - started
 
 
@@ -101,6 +103,12 @@ class Demo:
 
     path: Path
     build_seconds: float = 0.0
+    scale: int = 1
+
+    @property
+    def label(self) -> str:
+        """Suffix of this data's row names: ``demo``, ``x10``, ``x100``."""
+        return "demo" if self.scale == 1 else f"x{self.scale}"
 
     @cached_property
     def dataset(self):  # -> geodata.dataset.Dataset
@@ -135,7 +143,7 @@ class Demo:
         return pick + rng.normal(0.0, 0.0003, size=pick.shape)
 
 
-def load_demo() -> Demo:
-    """Build or reuse the cached demo district."""
-    path, seconds = cached_demo()
-    return Demo(path=path, build_seconds=seconds)
+def load_demo(scale: int = 1) -> Demo:
+    """Build or reuse the cached demo district (``scale`` copies of it)."""
+    path, seconds = cached_demo(scale)
+    return Demo(path=path, build_seconds=seconds, scale=scale)

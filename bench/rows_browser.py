@@ -161,7 +161,7 @@ def rows(demo: Demo, quick: bool) -> list[Row]:
                     mb = statistics.median(r[1] for r in runs)
                     out.append(
                         compare(
-                            f"browser_{face}_first_render_demo",
+                            f"browser_{face}_first_render_{demo.label}",
                             first,
                             "s",
                             note=f"GET {path} in a fresh context to the first {FIRST_RENDER} attached, "
@@ -170,7 +170,7 @@ def rows(demo: Demo, quick: bool) -> list[Row]:
                     )
                     out.append(
                         compare(
-                            f"browser_{face}_bytes_demo",
+                            f"browser_{face}_bytes_{demo.label}",
                             mb,
                             "MB",
                             target=f"<= {FIRST_LOAD_TARGET_MB:g} MB at 100x",
@@ -184,7 +184,7 @@ def rows(demo: Demo, quick: bool) -> list[Row]:
                 wall_mb = statistics.median(r[1] for r in runs)
                 out.append(
                     compare(
-                        "browser_wall_first_render_demo",
+                        f"browser_wall_first_render_{demo.label}",
                         wall_first,
                         "s",
                         target="< 3 s",
@@ -195,7 +195,7 @@ def rows(demo: Demo, quick: bool) -> list[Row]:
                 )
                 out.append(
                     compare(
-                        "browser_wall_bytes_demo",
+                        f"browser_wall_bytes_{demo.label}",
                         wall_mb,
                         "MB",
                         target="< 1 MB",
@@ -206,7 +206,7 @@ def rows(demo: Demo, quick: bool) -> list[Row]:
                 toggles = sorted(_toggle(browser, base) for _ in range(reps))
                 out.append(
                     compare(
-                        "browser_staff_layer_toggle_demo",
+                        f"browser_staff_layer_toggle_{demo.label}",
                         toggles[len(toggles) // 2],
                         "s",
                         target="<= 1 s at 100x",
@@ -229,7 +229,7 @@ def rows(demo: Demo, quick: bool) -> list[Row]:
                 change = changes[len(changes) // 2]
                 out.append(
                     compare(
-                        "browser_staff_filter_change_demo",
+                        f"browser_staff_filter_change_{demo.label}",
                         change,
                         "s",
                         target=f"< {FILTER_TARGET_S:g} s (demo), <= 1 s at 100x",

@@ -69,7 +69,7 @@ def rows(demo: Demo, quick: bool) -> list[Row]:
     )
     return [
         compare(
-            "point_in_grid_one_demo",
+            f"point_in_grid_one_{demo.label}",
             s_one.median * 1e6,
             "µs",
             "gpd.sjoin (1 point)",
@@ -80,7 +80,7 @@ def rows(demo: Demo, quick: bool) -> list[Row]:
             "(bench reference: the app has no point-in-grid path yet)",
         ),
         compare(
-            "grid_events_per_grid_demo",
+            f"grid_events_per_grid_{demo.label}",
             s_agg.median * 1e3,
             "ms",
             "gpd.sjoin + groupby",

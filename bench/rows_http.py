@@ -265,7 +265,7 @@ def rows(demo: Demo, quick: bool) -> list[Row]:
             )
             ours, bare = interleaved_load(app_srv.port, bare_srv.port, api_reqs, api_reqs, plan)
             out += _load_rows(
-                "http_api_nearest_demo",
+                f"http_api_nearest_{demo.label}",
                 "GET /api/v1/nearest, 200 points near homes, k=5",
                 ours,
                 bare,
@@ -277,7 +277,7 @@ def rows(demo: Demo, quick: bool) -> list[Row]:
             )
             ours, bare = interleaved_load(app_srv.port, bare_srv.port, [callback_req], [bare_cb], cb_plan)
             out += _load_rows(
-                "http_staff_records_callback_demo",
+                f"http_staff_records_callback_{demo.label}",
                 f"POST records-table callback as {STAFF_ACCOUNT} (grid_events, all streets, "
                 f"{len(callback_body) / 1024:.0f} KB)",
                 ours,
@@ -287,18 +287,18 @@ def rows(demo: Demo, quick: bool) -> list[Row]:
             )
             app_rss = [servers.rss_mb(p) for p in app_srv.worker_pids()]
             bare_rss = [servers.rss_mb(p) for p in bare_srv.worker_pids()]
-        out.append(_rss_row(app_rss, bare_rss))
-        out.append(_boot_row(app_srv, bare_srv))
+        out.append(_rss_row(app_rss, bare_rss, demo.label))
+        out.append(_boot_row(app_srv, bare_srv, demo.label))
         if not quick:  # a fresh process per measurement costs ~6 s each: full mode only
-            out.append(_cold_start_row(env, bare_dir, reps=3))
+            out.append(_cold_start_row(env, bare_dir, reps=3, label=demo.label))
     return out
 
 
-def _boot_row(app_srv: servers.Server, bare_srv: servers.Server) -> Row:
+def _boot_row(app_srv: servers.Server, bare_srv: servers.Server, label: str) -> Row:
     if app_srv.ready_s is None or bare_srv.ready_s is None:
-        return not_measured("app_cold_start_demo", "ready time not seen in the gunicorn logs")
+        return not_measured(f"app_cold_start_{label}", "ready time not seen in the gunicorn logs")
     return compare(
-        "app_cold_start_demo",
+        f"app_cold_start_{label}",
         app_srv.ready_s,
         "s",
         "bare Flask under gunicorn",
@@ -308,15 +308,13 @@ def _boot_row(app_srv: servers.Server, bare_srv: servers.Server) -> Row:
     )
 
 
-def _rss_row(app_rss: list[float | None], bare_rss: list[float | None]) -> Row:
+def _rss_row(app_rss: list[float | None], bare_rss: list[float | None], label: str) -> Row:
     ours = [r for r in app_rss if r is not None]
     bare = [r for r in bare_rss if r is not None]
     if not ours:
-        return Row(
-            name="rss_per_worker_demo", value=None, unit="MB", status="not measured", note="no worker pids"
-        )
+        return not_measured(f"rss_per_worker_{label}", "no worker pids")
     return compare(
-        "rss_per_worker_demo",
+        f"rss_per_worker_{label}",
         max(ours),
         "MB",
         "bare Flask worker",
@@ -327,7 +325,7 @@ def _rss_row(app_rss: list[float | None], bare_rss: list[float | None]) -> Row:
     )
 
 
-def _cold_start_row(env: dict[str, str], bare_dir: Path, reps: int) -> Row:
+def _cold_start_row(env: dict[str, str], bare_dir: Path, reps: int, label: str) -> Row:
     ours, ours_wall, bare = [], [], []
     for _ in range(reps):
         inside, wall = cold_start(env, "app", bare_dir)
@@ -337,7 +335,7 @@ def _cold_start_row(env: dict[str, str], bare_dir: Path, reps: int) -> Row:
     ours.sort()
     bare.sort()
     return compare(
-        "app_create_app_subprocess_demo",
+        f"app_create_app_subprocess_{label}",
         ours[len(ours) // 2],
         "s",
         "bare Flask app",

@@ -80,7 +80,7 @@ def _sjoin_one_row(demo: Demo, centres_lonlat: np.ndarray, reps: int) -> Row:
     base = cycling(one_frames, lambda frame: gpd.sjoin_nearest(frame, centres), star=False)
     s_ours, s_sj = interleaved([ours, base], reps=reps, warmup=5, budget_s=4)
     return compare(
-        "nearest_straight_one_demo_vs_sjoin_nearest",
+        f"nearest_straight_one_{demo.label}_vs_sjoin_nearest",
         s_ours.median * 1e6,
         "µs",
         "gpd.sjoin_nearest (1 point)",
@@ -144,10 +144,12 @@ def rows(demo: Demo, quick: bool) -> list[Row]:
     index = demo.finder.services
     centres = demo.dataset["service_centers"]
     centres_lonlat = shapely.get_coordinates(centres.geometry.to_numpy())
-    out = _one_query_rows("demo", index, centres_lonlat, demo, reps)
-    syn_index, syn_lonlat = synthetic_index(demo, SYNTHETIC_CENTRES)
-    out += _one_query_rows("10k_centres", syn_index, syn_lonlat, demo, reps)
+    out = _one_query_rows(demo.label, index, centres_lonlat, demo, reps)
+    if demo.scale == 1:  # the scaled worlds have their own thousands of centres
+        syn_index, syn_lonlat = synthetic_index(demo, SYNTHETIC_CENTRES)
+        out += _one_query_rows("10k_centres", syn_index, syn_lonlat, demo, reps)
     out.append(_sjoin_one_row(demo, centres_lonlat, reps=60 if quick else 300))
     # The one-query rows have warmed the index: quick mode skips the batch warm-up (~1 s).
-    out += _batch_rows("demo", index, centres_lonlat, demo, reps=2 if quick else 7, warmup=0 if quick else 1)
+    reps, warmup = (2, 0) if quick else (7, 1)
+    out += _batch_rows(demo.label, index, centres_lonlat, demo, reps=reps, warmup=warmup)
     return out

@@ -76,7 +76,7 @@ def rows(demo: Demo, quick: bool) -> list[Row]:
     p99_ms = s_ours.p99 * 1e3
     return [
         compare(
-            "search_keystroke_demo",
+            f"search_keystroke_{demo.label}",
             s_ours.median * 1e3,
             "ms",
             "substring scan of names",

@@ -78,7 +78,7 @@ def rows(demo: Demo, quick: bool) -> list[Row]:
     s_nd, s_area, s_b2 = interleaved(calls, reps=area_reps, warmup=5)
     out += [
         compare(
-            "walk_bounded_search_1125m_demo",
+            f"walk_bounded_search_1125m_{demo.label}",
             s_nd.median * 1e6,
             "µs",
             f"csgraph.dijkstra limit={LIMIT_M:g}",
@@ -89,7 +89,7 @@ def rows(demo: Demo, quick: bool) -> list[Row]:
             "inside the walk area",
         ),
         compare(
-            "walk_area_15min_one_demo",
+            f"walk_area_15min_one_{demo.label}",
             s_area.median * 1e3,
             "ms",
             f"csgraph.dijkstra limit={LIMIT_M:g}",

@@ -61,7 +61,7 @@ def test_quick_benchmark_writes_every_row_with_numbers(tmp_path: Path) -> None:
         assert row["better"] in ("lower", "higher"), row
         assert row["status"] in ("", "PASS", "MISS"), row
         assert not row["target"] or row["status"] in ("PASS", "MISS"), row
-    assert rows["http"]["status"] == "not measured"
+    assert rows["http_demo"]["status"] == "not measured"
     # The table names every row too.
     for name in MEASURED_ROWS:
         assert name in done.stdout
