@@ -349,7 +349,9 @@ def theme_tab(ctx: AppContext, state: permalink.StaffState, lang: str) -> dcc.Ta
     )
 
 
-def table_panel(state: permalink.StaffState, lang: str) -> html.Section:
+def table_panel(ctx: AppContext, state: permalink.StaffState, lang: str) -> html.Section:
+    from dashboard.exports import boundary_note  # the exports draw with this page's colours
+
     table = state.table if state.table in TABLES else "grid_events"
     options = [{"label": schema_layer(n).label(lang), "value": n} for n in TABLES]
     return html.Section(
@@ -396,7 +398,11 @@ def table_panel(state: permalink.StaffState, lang: str) -> html.Section:
                         ]
                     ),
                     # Until the map reports its bounds, "in view only" cannot be exported.
-                    export_links(lang, permalink.compose(dataclasses.replace(state, in_view=False))),
+                    export_links(
+                        lang,
+                        permalink.compose(dataclasses.replace(state, in_view=False)),
+                        boundary_note(ctx.dataset, lang),
+                    ),
                 ],
                 className="rm-records-head",
             ),
@@ -433,7 +439,7 @@ EXPORT_FORMATS = ("xlsx", "csv", "geojson", "gpkg", "html")
 _EXPORT_LABELS = {"xlsx": "Excel", "csv": "CSV", "geojson": "GeoJSON", "gpkg": "GeoPackage"}
 
 
-def export_links(lang: str, query: str) -> html.Details:
+def export_links(lang: str, query: str, note: str) -> html.Details:
     """The export menu: a link per file format (their addresses follow the filters,
     see ``remember_state``) and a button for a PNG of the map and chart."""
     links = [
@@ -446,7 +452,14 @@ def export_links(lang: str, query: str) -> html.Details:
         )
         for fmt in EXPORT_FORMATS
     ]
-    png = html.Button(t("export_png", lang), id=Ids.EXPORT_PNG, className="rm-export-link", type="button")
+    png = html.Button(
+        t("export_png", lang),
+        id=Ids.EXPORT_PNG,
+        className="rm-export-link",
+        type="button",
+        # The image's title ends with this: the outline is schematic, and a report must say so.
+        **{"data-note": note},
+    )
     return html.Details(
         [html.Summary(t("export", lang), title=t("export_hint", lang)), html.Div([*links, png])],
         className="rm-export",
@@ -601,7 +614,7 @@ def layout(ctx: AppContext, lang: str) -> html.Div:
                 className="rm-staff-panel",
             ),
             html.Main(staff_map(ctx, state, lang), className="rm-staff-map"),
-            table_panel(state, lang),
+            table_panel(ctx, state, lang),
         ],
         className="rm-staff",
         lang="zh-CN" if lang == "zh" else "en",

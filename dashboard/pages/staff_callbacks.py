@@ -345,6 +345,32 @@ def register(app: Dash, ctx: AppContext) -> None:
         prevent_initial_call=True,
     )
 
+    # -- PNG of the map and chart for a report (drawn in the browser, assets/redmap_png.js) --
+    app.clientside_callback(
+        """function(clicks, table) {
+            if (!clicks || !window.redmapPng) { return window.dash_clientside.no_update; }
+            var text = function (sel) {  // a dropdown reads its choice, or "all …" when none
+                var el = document.querySelector(sel);
+                return el ? el.innerText.trim().split("\\n")[0] : "";
+            };
+            var parts = ["#staff-record-layer", "#staff-street", "#staff-community", "#staff-grid"]
+                .map(text).filter(Boolean);
+            var note = document.getElementById("staff-records-note");
+            if (note) { parts.push(note.textContent.split("；")[0]); }
+            var button = document.getElementById("staff-export-png");
+            if (button && button.dataset.note) { parts.push(button.dataset.note); }
+            var day = new Date().toISOString().slice(0, 10);
+            window.redmapPng.download("staff-map", "staff-chart", parts.join(" · "),
+                                      "redmap_" + (table || "map") + "_" + day + ".png")
+                .catch(function (e) { console.warn("PNG export failed", e); });
+            return window.dash_clientside.no_update;
+        }""",
+        Output(Ids.EXPORT_PNG, "title"),
+        Input(Ids.EXPORT_PNG, "n_clicks"),
+        State(Ids.TABLE, "value"),
+        prevent_initial_call=True,
+    )
+
     # -- choropleth and gaps ------------------------------------------------------------
     @app.callback(
         Output(Ids.CHOROPLETH, "url"),
