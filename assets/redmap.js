@@ -116,8 +116,36 @@
       layer.bindTooltip(p._label, {direction: "top", className: "rm-tooltip"});
     }
     if (p._popup) {
-      layer.bindPopup(p._popup, {maxWidth: 320, className: "rm-popup-wrap"});
+      var popup = h.telLabel ? telLinks(p._popup, h.telLabel) : p._popup;
+      layer.bindPopup(popup, Object.assign({maxWidth: 320, className: "rm-popup-wrap"}, h.popup || {}));
     }
+    if (h.tabStop === false) { noTabStop(layer); }
+    // hideout.interactive === false: taps go through to the map (set before the layer
+    // is added, which is when Leaflet reads it).
+    if (h.interactive === false) { layer.options.interactive = false; }
+  }
+
+  /* hideout.tabStop === false (public map): a feature takes no Tab stop. Chromium makes
+   * an SVG path focusable once it has focus listeners, which every tooltip adds; 180
+   * features before the service chips is a wall for keyboard users. */
+  function noTabStop(layer) {
+    layer.on("add", function () {
+      var el = layer.getElement && layer.getElement();
+      if (el) { el.setAttribute("tabindex", "-1"); }
+    });
+  }
+
+  /* hideout.telLabel: the popup row with this label holds a phone number; make it a
+   * tel: link. The popup arrives escaped, and only digits, "+", "-" and spaces pass. */
+  function telLinks(popup, label) {
+    var row = "<th>" + label.replace(/[&<>"]/g, "") + "</th><td>";
+    var at = popup.indexOf(row);
+    if (at === -1) { return popup; }
+    var start = at + row.length, end = popup.indexOf("</td>", start);
+    var number = end === -1 ? "" : popup.slice(start, end);
+    if (!/^\+?[0-9][0-9 \-]{2,19}$/.test(number)) { return popup; }
+    return popup.slice(0, start) + '<a href="tel:' + number.replace(/[ \-]/g, "") + '">' + number + "</a>" +
+      popup.slice(end);
   }
 
   /* hideout.filters: {field: value | [values] | null}. A feature passes when, for
@@ -192,18 +220,166 @@
     });
   });
 
-  /* Arrow keys move through the search suggestions (and back to the box). */
+  /* ---- public finder: the search box as a combobox, "my location", focus ------------
+   * The keyboard stays in the search box: arrow keys move the highlight through the
+   * suggestions (aria-activedescendant), Enter picks the highlighted one (or searches),
+   * Escape closes the list. After a pick by keyboard the focus goes to the results
+   * heading; after a tap the box lets go of the focus, so a phone's keyboard closes. */
+  var pubFocusPending = null;
+
+  function pubOptions() {
+    return Array.prototype.slice.call(document.querySelectorAll("#pub-suggestions [role=option]"));
+  }
+
+  function pubHighlight(input, options, index) {
+    options.forEach(function (o, i) {
+      o.classList.toggle("active", i === index);
+      o.setAttribute("aria-selected", i === index ? "true" : "false");
+    });
+    if (index >= 0 && options[index]) {
+      input.setAttribute("aria-activedescendant", options[index].id);
+      options[index].scrollIntoView({block: "nearest"});
+    } else {
+      input.removeAttribute("aria-activedescendant");
+    }
+  }
+
   document.addEventListener("keydown", function (event) {
-    if (event.key !== "ArrowDown" && event.key !== "ArrowUp") { return; }
     var input = document.getElementById("pub-search");
-    var buttons = Array.prototype.slice.call(document.querySelectorAll("#pub-suggestions button"));
-    if (!input || buttons.length === 0) { return; }
-    var at = buttons.indexOf(document.activeElement);
-    if (document.activeElement !== input && at === -1) { return; }
-    event.preventDefault();
-    var next = event.key === "ArrowDown" ? at + 1 : at - 1;
-    if (next < 0) { input.focus(); } else { buttons[Math.min(next, buttons.length - 1)].focus(); }
+    if (!input || event.target !== input) { return; }
+    var options = pubOptions();
+    var list = document.getElementById("pub-suggestions");
+    var at = options.findIndex(function (o) { return o.classList.contains("active"); });
+    if ((event.key === "ArrowDown" || event.key === "ArrowUp") && options.length) {
+      event.preventDefault();
+      list.classList.remove("closed");
+      input.setAttribute("aria-expanded", "true");
+      var next = event.key === "ArrowDown" ? Math.min(at + 1, options.length - 1) : Math.max(at - 1, -1);
+      pubHighlight(input, options, next);
+    } else if (event.key === "Enter") {
+      if (at >= 0) {
+        // Cancelling keydown also cancels the keypress that would search for the text.
+        event.preventDefault();
+        options[at].click();
+      }
+      pubFocusPending = "heading";  // after the click, which says "blur" for taps
+    } else if (event.key === "Escape" && options.length && !list.classList.contains("closed")) {
+      event.preventDefault();
+      pubHighlight(input, options, -1);
+      list.classList.add("closed");
+      input.setAttribute("aria-expanded", "false");
+    }
+  }, true);
+
+  document.addEventListener("click", function (event) {
+    if (event.target.closest && event.target.closest("#pub-suggestions [role=option]")) {
+      pubFocusPending = "blur";
+    }
   });
+
+  /* A new list of suggestions: open, nothing highlighted yet. */
+  function pubListChanged() {
+    var input = document.getElementById("pub-search");
+    var list = document.getElementById("pub-suggestions");
+    if (!input || !list) { return; }
+    list.classList.remove("closed");
+    input.setAttribute("aria-expanded", pubOptions().length ? "true" : "false");
+    input.removeAttribute("aria-activedescendant");
+  }
+
+  /* Clientside callback on the suggestions: the ARIA that dcc components cannot take,
+   * and the combobox state of the new list. */
+  function pubSync() {
+    window.setTimeout(function () {
+      var input = document.getElementById("pub-search");
+      var list = document.getElementById("pub-suggestions");
+      if (!input || !list) { return; }
+      input.setAttribute("role", "combobox");
+      input.setAttribute("aria-autocomplete", "list");
+      input.setAttribute("aria-controls", "pub-suggestions");
+      pubListChanged();
+      if (!list._rmObserved) {
+        // React may draw the new list after this callback: follow the list itself.
+        list._rmObserved = true;
+        new MutationObserver(pubListChanged).observe(list, {childList: true});
+      }
+      var group = document.getElementById("pub-service");
+      if (group) { group.setAttribute("aria-labelledby", "pub-service-label"); }
+      ["pub-open-now", "pub-area"].forEach(function (id) {
+        var box = document.getElementById(id);
+        if (box) { box.setAttribute("aria-label", box.textContent.trim()); }
+      });
+      // Leaflet names its zoom buttons in English; the page carries their names.
+      var main = document.querySelector(".rm-pub-map");
+      ["in", "out"].forEach(function (z) {
+        var button = document.querySelector("#pub-map .leaflet-control-zoom-" + z);
+        var name = main && main.getAttribute("data-zoom-" + z);
+        if (button && name) {
+          button.setAttribute("aria-label", name);
+          button.setAttribute("title", name);
+        }
+      });
+      pubWatchMapSize();
+    }, 0);
+    return window.dash_clientside.no_update;
+  }
+
+  /* Leaflet measures its map once; tell it when the page gives the map another size
+   * (the phone turned, a message above it), or fitted views land off the map. */
+  var pubMapObserved = false;
+  function pubWatchMapSize() {
+    var map = document.getElementById("pub-map");
+    if (pubMapObserved || !map || !window.ResizeObserver || !window.dash_clientside.set_props) { return; }
+    pubMapObserved = true;
+    var last = map.clientWidth + "x" + map.clientHeight;
+    new ResizeObserver(function () {
+      var size = map.clientWidth + "x" + map.clientHeight;
+      if (size !== last) {
+        last = size;
+        window.dash_clientside.set_props("pub-map", {invalidateSize: Date.now()});
+      }
+    }).observe(map);
+  }
+
+  /* Clientside callback on the results: after a pick by keyboard, the focus goes to
+   * the heading that says how many places were found; after a tap, away from the box. */
+  function pubAnswered() {
+    var pending = pubFocusPending;
+    pubFocusPending = null;
+    window.setTimeout(function () {
+      var heading = document.getElementById("pub-count");
+      var input = document.getElementById("pub-search");
+      if (pending === "heading" && heading) { heading.focus(); }
+      if (pending === "blur" && input && document.activeElement === input) { input.blur(); }
+    }, 0);
+    return window.dash_clientside.no_update;
+  }
+
+  /* Clientside callback on "my location": the browser's position, rounded to ~1 m, or
+   * what went wrong ({error: "denied" | "insecure" | "unsupported" | "unavailable" |
+   * "timeout"}); the server turns either into an answer or a message. */
+  function pubLocate() {
+    var at = Date.now();
+    if (!window.isSecureContext) { return {error: "insecure", at: at}; }
+    if (!navigator.geolocation) { return {error: "unsupported", at: at}; }
+    var button = document.getElementById("pub-locate");
+    if (button && window.dash_clientside.set_props) {
+      window.dash_clientside.set_props("pub-message", {children: button.getAttribute("data-locating") || ""});
+    }
+    return new Promise(function (resolve) {
+      navigator.geolocation.getCurrentPosition(
+        function (position) {
+          resolve({lon: Math.round(position.coords.longitude * 1e5) / 1e5,
+                   lat: Math.round(position.coords.latitude * 1e5) / 1e5, at: at});
+        },
+        function (error) {
+          var code = {1: "denied", 2: "unavailable", 3: "timeout"}[error.code] || "unavailable";
+          resolve({error: code, at: at});
+        },
+        {enableHighAccuracy: true, timeout: 15000, maximumAge: 60000}
+      );
+    });
+  }
 
   /* ---- wall display: tour, live data check, URL options ------------------------------
    * These run as Dash clientside callbacks (dashboard/pages/wall.py). State lives in
@@ -347,6 +523,9 @@
   }
 
   window.redmap = Object.assign({}, window.redmap, {
+    pubLocate: pubLocate,
+    pubSync: pubSync,
+    pubAnswered: pubAnswered,
     showSelectedRow: showSelectedRow,
     staffMoved: staffMoved,
     rememberHideouts: rememberHideouts,

@@ -42,6 +42,9 @@ MAX_K = TABLE_K
 MAX_LIMIT = 20
 MAX_QUERY_CHARS = 64
 MAX_PARAMETERS = 16
+LANGS = ("zh", "en")
+FLAG_VALUES = {"": False, "0": False, "false": False, "no": False, "1": True, "true": True, "yes": True}
+"""Spellings of ``open_now`` (any case); anything else is a 400, not a silent "no"."""
 API_CSP = "default-src 'none'; frame-ancestors 'none'"
 """JSON is never a document to run or frame."""
 GZIP_MIN_BYTES = 500
@@ -103,8 +106,18 @@ def parse_nearest(args: dict[str, str], finder: Finder) -> NearestQuery:
     service = args.get("service", "any") or "any"
     if service not in finder.kinds:
         raise BadRequest(f"unknown service {service[:40]!r}; known: {', '.join(finder.kinds)}")
-    open_now = args.get("open_now", "").lower() in ("1", "true", "yes")
-    return NearestQuery(lon, lat, k, service, open_now)
+    raw_open = args.get("open_now", "")
+    if raw_open.lower() not in FLAG_VALUES:
+        raise BadRequest(f"'open_now' must be true or false (or 1/0, yes/no), not {raw_open[:20]!r}")
+    return NearestQuery(lon, lat, k, service, FLAG_VALUES[raw_open.lower()])
+
+
+def parse_lang(args: dict[str, str]) -> str:
+    """The ``lang`` parameter: ``zh`` (the default) or ``en``."""
+    lang = args.get("lang") or "zh"
+    if lang not in LANGS:
+        raise BadRequest(f"'lang' must be zh or en, not {lang[:20]!r}")
+    return lang
 
 
 def parse_search(args: dict[str, str]) -> tuple[str, int]:
@@ -214,7 +227,7 @@ class PublicApi:
         """``/nearest``: the k nearest places on foot offering a service."""
         finder = self.finder
         query = parse_nearest(args, finder)
-        lang = "en" if args.get("lang") == "en" else "zh"
+        lang = parse_lang(args)
         now = finder.now()
         results = finder.nearest(query.lon, query.lat, query.service, query.k, open_now=query.open_now)
         echo = {
@@ -234,6 +247,6 @@ class PublicApi:
     def search(self, args: dict[str, str]) -> tuple[bytes, str]:
         """``/search``: places by name, pinyin or initials, best first."""
         q, limit = parse_search(args)
-        lang = "en" if args.get("lang") == "en" else "zh"
+        lang = parse_lang(args)
         matches = [self.finder.match_json(m, lang) for m in self.finder.search(q, limit)]
         return _json({"query": q, "results": matches}), "public, max-age=300"

@@ -105,7 +105,7 @@ class Finder:
             "name": place.name,
             "kind": place.kind,
             "kind_label": place.kind_zh if lang == "zh" else place.kind_en,
-            "context": place.context,
+            "context": place.describe(lang),
             "lon": round(place.lon, 6),
             "lat": round(place.lat, 6),
             "matched_as": match.matched_as,

@@ -21,6 +21,43 @@ TEXT: Mapping[str, tuple[str, str]] = {
     "schematic": ("边界示意，非法定界线", "Boundaries are schematic, not legal"),
     "demo_data": ("演示数据", "Demo data"),
     "need_label": ("我需要", "I need"),
+    "pub_page_title": (
+        "红色地图 · 心心秦家 · 身边的党群服务",
+        "Red Map · Xinxin Qinjia service points near you",
+    ),
+    "pub_search_label": ("搜索地点", "Search a place"),
+    "pub_search_placeholder": ("搜地点：中文、拼音或首字母", "Name, pinyin or initials"),
+    "pub_suggestions": ("地点建议", "Suggested places"),
+    "pub_results": ("附近的服务点", "Places near you"),
+    "pub_switch_lang": ("切换语言：", "Switch language: "),
+    "pub_my_location": ("我的位置", "My location"),
+    "pub_locating": ("正在获取您的位置…", "Finding your location…"),
+    "pub_geo_denied": (
+        "手机没有允许本页使用位置。可以在浏览器设置里允许后再点“我的位置”；"
+        "也可以在上面搜索地点，或在地图上点一下您所在的地方。",
+        "Your phone did not let this page use your location. Allow it in the browser settings and "
+        'tap "My location" again, or search for a place above, or tap where you are on the map.',
+    ),
+    "pub_geo_insecure": (
+        "手机只在安全网址（以 https:// 开头）上提供位置，本页地址不是。"
+        "请在上面搜索地点，或在地图上点一下您所在的地方。",
+        "Phones only share your location with secure pages (addresses starting with https://), and "
+        "this one is not. Search for a place above, or tap where you are on the map.",
+    ),
+    "pub_geo_failed": (
+        "暂时没有取得位置（信号弱或等得太久）。请稍后再试，或者搜索地点、在地图上点一下。",
+        "Your location could not be found just now (weak signal, or it took too long). Try again, "
+        "or search for a place, or tap the map.",
+    ),
+    "pub_geo_outside": (
+        "您的位置不在秦都区内。请搜索地点，或在地图上点一下。",
+        "You seem to be outside Qindu District: search for a place or tap the map.",
+    ),
+    "pub_count": ("最近的 {} 个服务点，按步行远近排列", "The {} nearest places, by walking distance"),
+    "pub_count_one": ("最近的 1 个服务点", "The nearest place"),
+    "pub_none": ("附近没有符合条件的服务点。", "No matching place nearby."),
+    "pub_zoom_in": ("放大地图", "Zoom in"),
+    "pub_zoom_out": ("缩小地图", "Zoom out"),
     "layers": ("图层", "Layers"),
     "street_filter": ("街道", "Street"),
     "all_streets": ("全部街道", "All streets"),

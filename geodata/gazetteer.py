@@ -39,10 +39,11 @@ from typing import Literal
 import geopandas as gpd
 import pandas as pd
 import shapely
+import shapely.ops
 from pypinyin import Style, pinyin
 from shapely.geometry.base import BaseGeometry
 
-from geodata.schema import SCHEMA, STORAGE_CRS
+from geodata.schema import MANAGED_BY, SCHEMA, STORAGE_CRS
 
 PlaceKind = Literal[
     "street",
@@ -101,6 +102,9 @@ KIND_LABELS: Mapping[PlaceKind, tuple[str, str]] = {
 }
 """Default (zh, en) label of every place kind; some layers refine it per feature."""
 
+_DISTRICT_EN: Mapping[str, str] = {c.zh: c.en for c in MANAGED_BY}
+"""English names of the districts a street can belong to (the district layer has none)."""
+
 # Streets first: a resident who types a short prefix most often wants the area.
 _KIND_RANK: dict[PlaceKind, int] = {"street": 0, "road": 1, "community": 2, "service_center": 3}
 _OTHER_RANK = 4
@@ -114,6 +118,8 @@ _INITIALS_EXACT, _INITIALS_PREFIX, _INITIALS_SUBSTRING = 60.0, 55.0, 50.0
 # A Chinese query whose pinyin matches: a homophone typo (人民炉 → 人民路).
 _SOUND_EXACT, _SOUND_PREFIX, _SOUND_SUBSTRING = 45.0, 43.0, 41.0
 _FUZZY_WHOLE, _FUZZY_PREFIX, _FUZZY_SUBSTRING = 30.0, 25.0, 20.0
+# A whole name typed in full (initials stand for too many names to count).
+_WHOLE_NAME = frozenset({_NAME_EXACT, _PINYIN_EXACT, _SOUND_EXACT, _FUZZY_WHOLE})
 
 # Shortest queries worth a typo search, from a name's start and from inside it:
 # below these, one edit away from something is nearly everything.
@@ -124,6 +130,7 @@ _MAX_SPELLINGS = 8  # pinyin variants per name (polyphones); bounds index size
 _SEP = "\x1f"  # never survives _fold, so a query cannot match across two keys
 _HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _STREET_SUFFIX = "街道"
+_CONTEXT_SEP = " · "
 
 
 @dataclass(frozen=True)
@@ -143,7 +150,7 @@ class Place:
         itself, a polygon's ``representative_point`` or the middle of a road.
     context : str
         Short Chinese text that tells same-sounding places apart, e.g.
-        ``"人民路街道 · 社区"``.
+        ``"人民路街道 · 社区"``: where it is, then what it is, each said once.
     kind_zh, kind_en : str
         Labels of the kind (refined per feature where the layer says more, e.g.
         行政村 for a village).
@@ -152,6 +159,9 @@ class Place:
     bounds : tuple of float, optional
         ``(west, south, east, north)`` for areas and roads, so the map can fit
         them; None for points.
+    context_en : str
+        The same in English: generic words and street names translated; names
+        with no English form in the data (communities) stay as written.
     """
 
     id: str
@@ -164,6 +174,11 @@ class Place:
     kind_en: str
     layer: str
     bounds: tuple[float, float, float, float] | None = None
+    context_en: str = ""
+
+    def describe(self, lang: str = "zh") -> str:
+        """The context line in ``lang`` (Chinese when there is no English one)."""
+        return self.context_en if lang == "en" and self.context_en else self.context
 
 
 @dataclass(frozen=True)
@@ -429,7 +444,7 @@ class Gazetteer:
         The places to index (:func:`places_from_frames` makes them from a dataset).
     """
 
-    __slots__ = ("_aliases", "_by_id", "_initials", "_names", "_order", "_pinyin", "places")
+    __slots__ = ("_aliases", "_by_id", "_initials", "_names", "_namesakes", "_order", "_pinyin", "places")
 
     def __init__(self, places: Iterable[Place]) -> None:
         self.places: tuple[Place, ...] = tuple(places)
@@ -462,6 +477,16 @@ class Gazetteer:
         self._pinyin = _Corpus(spellings)
         self._initials = _Corpus(initials)
         self._aliases = {k: tuple(v) for k, v in aliases.items()}
+        # A street named after a road (人民路街道, 人民路): whoever finds the road by
+        # its name also means the street, the area with its offices and centres.
+        roads = {_fold(p.name): i for i, p in enumerate(self.places) if p.kind == "road"}
+        self._namesakes = {
+            roads[alias]: street
+            for alias, streets in self._aliases.items()
+            if alias in roads
+            for street in streets
+            if _fold(self.places[street].name) == alias + _STREET_SUFFIX
+        }
         # Tie-break order computed once: shorter name, more important kind, name, id.
         order = sorted(
             range(len(self.places)),
@@ -512,7 +537,9 @@ class Gazetteer:
         list of Match
             Empty when the query is blank or nothing is close. Ranking: exact
             name, prefix, substring, initials, then typos; ties go to the shorter
-            name, then streets, roads, communities, service centres, others.
+            name, then streets, roads, communities, service centres, others. A
+            street named after a road (人民路街道) comes just before that road,
+            unless the query was the road's full name.
         """
         q = normalise_query(query)
         if not q or limit <= 0:
@@ -558,7 +585,17 @@ class Gazetteer:
             if not has_han and len(sound) >= _MIN_TYPO_PINYIN:
                 self._typos(self._pinyin, sound, len(sound) >= _MIN_TYPO_PINYIN_INSIDE, skip, offer)
 
-        ranked = sorted(best.items(), key=lambda item: (-item[1][0], self._order[item[0]]))[:limit]
+        order: dict[int, float] = {}
+        for road, street in self._namesakes.items():
+            road_score, road_how = best.get(road, (0.0, "name"))
+            street_score, street_how = best.get(street, (0.0, road_how))
+            # Not when the road's own full name was typed (人民路, renminlu, 人民炉, renminli).
+            if road in best and road_score not in _WHOLE_NAME and street_score <= road_score:
+                best[street] = (road_score, street_how)
+                order[street] = self._order[road] - 0.5  # just before its road
+        ranked = sorted(
+            best.items(), key=lambda item: (-item[1][0], order.get(item[0], self._order[item[0]]))
+        )[:limit]
         return [Match(self.places[idx], score / 100.0, how) for idx, (score, how) in ranked]
 
     def suggest(self, query: str, limit: int = 8) -> list[Match]:
@@ -613,15 +650,14 @@ def _choice(layer: str, fieldname: str, value: str) -> tuple[str, str]:
 
 
 def _road_middle(lines: BaseGeometry) -> BaseGeometry:
-    """The middle of a road's merged line: on the road, not beside it.
+    """A point on the road near the middle of all of it.
 
     A road is stored as many segments split at junctions; merged, it can still
-    be several pieces (a gap, a fork), so the middle of the longest piece is used.
+    be several pieces (gaps where it crosses a square, forks). The middle of the
+    longest piece can lie at one end of a long road, in another street; the
+    point of the road nearest to the centre of all its length cannot.
     """
-    merged = shapely.line_merge(lines)
-    pieces = list(getattr(merged, "geoms", [merged]))
-    longest = max(pieces, key=lambda g: g.length)
-    return longest.interpolate(0.5, normalized=True)
+    return shapely.ops.nearest_points(lines, lines.centroid)[0]
 
 
 def places_from_frames(frames: Mapping[str, gpd.GeoDataFrame | pd.DataFrame]) -> list[Place]:
@@ -641,9 +677,11 @@ def places_from_frames(frames: Mapping[str, gpd.GeoDataFrame | pd.DataFrame]) ->
     """
     layers = {name: _in_storage_crs(frames[name]) for name in INDEXED_LAYERS if name in frames}
     street_names = _names_by_id(layers.get("streets"))
+    street_names_en = {**street_names, **_names_by_id(layers.get("streets"), "name_en")}
     community_names = _names_by_id(layers.get("communities"))
     district = frames["district"].geometry.union_all() if "district" in frames else None
     district_name = _text(frames["district"]["name"].iloc[0]) if district is not None else ""
+    district_name_en = _DISTRICT_EN.get(district_name, district_name)
 
     places: list[Place] = []
     for layer_name, frame in layers.items():
@@ -657,24 +695,29 @@ def places_from_frames(frames: Mapping[str, gpd.GeoDataFrame | pd.DataFrame]) ->
                 continue
             kind_zh, kind_en = KIND_LABELS[kind]
             where: list[str] = []
+            where_en: list[str] = []
             if layer_name == "streets":
                 where = [district_name]
+                where_en = [district_name_en]
             elif layer_name == "communities":
                 if _text(getattr(row, "kind", "")) == "village":
                     kind_zh, kind_en = "行政村", "Village"
-                where = [street_names.get(_text(row.street_id), "")]
+                street_id = _text(row.street_id)
+                where = [street_names.get(street_id, "")]
+                where_en = [street_names_en.get(street_id, "")]
             elif layer_name == "water" and district is not None:
                 # The river runs beyond the district; point at the part residents see.
                 inside = geom.intersection(district)
                 geom = inside if not inside.is_empty else geom
                 where = [district_name]
+                where_en = [district_name_en]
             else:
                 if layer_name in ("child_care", "facilities") and _text(getattr(row, "kind", "")):
                     kind_zh, kind_en = _choice(layer_name, "kind", _text(row.kind))
-                where = [
-                    street_names.get(_text(getattr(row, "street_id", "")), ""),
-                    community_names.get(_text(getattr(row, "community_id", "")), ""),
-                ]
+                street_id = _text(getattr(row, "street_id", ""))
+                community = community_names.get(_text(getattr(row, "community_id", "")), "")
+                where = [street_names.get(street_id, ""), community]
+                where_en = [street_names_en.get(street_id, ""), community]
             point = geom.representative_point()
             places.append(
                 Place(
@@ -683,20 +726,29 @@ def places_from_frames(frames: Mapping[str, gpd.GeoDataFrame | pd.DataFrame]) ->
                     name=name,
                     lon=round(point.x, 6),
                     lat=round(point.y, 6),
-                    context=" · ".join([w for w in where if w] + [kind_zh]),
+                    context=_context(*where, kind_zh),
                     kind_zh=kind_zh,
                     kind_en=kind_en,
                     layer=layer_name,
                     bounds=_bounds(geom),
+                    context_en=_context(*where_en, kind_en),
                 )
             )
     return places
 
 
-def _names_by_id(frame: gpd.GeoDataFrame | None) -> dict[str, str]:
-    if frame is None:
+def _names_by_id(frame: gpd.GeoDataFrame | None, column: str = "name") -> dict[str, str]:
+    """Feature id → its ``column`` (empty values left out, so a caller can fall back)."""
+    if frame is None or column not in frame:
         return {}
-    return {_text(i): _text(n) for i, n in zip(frame["id"], frame["name"], strict=True)}
+    names = {_text(i): _text(n) for i, n in zip(frame["id"], frame[column], strict=True)}
+    return {i: n for i, n in names.items() if n}
+
+
+def _context(*parts: str) -> str:
+    """Parts joined with " · ", blanks and repeats left out (a centre named after its
+    community must not say the community twice)."""
+    return _CONTEXT_SEP.join(dict.fromkeys(p for p in parts if p))
 
 
 def _road_places(frame: gpd.GeoDataFrame) -> list[Place]:
@@ -720,7 +772,9 @@ def _road_places(frame: gpd.GeoDataFrame) -> list[Place]:
         middle = _road_middle(lines)
         # The most common class among its segments describes the road best.
         counts = class_counts.get(name)
-        label = _choice("roads", "road_class", counts.most_common(1)[0][0])[0] if counts else ""
+        label_zh, label_en = ("", "")
+        if counts:
+            label_zh, label_en = _choice("roads", "road_class", counts.most_common(1)[0][0])
         places.append(
             Place(
                 id=f"roads:{name}",
@@ -728,11 +782,12 @@ def _road_places(frame: gpd.GeoDataFrame) -> list[Place]:
                 name=name,
                 lon=round(middle.x, 6),
                 lat=round(middle.y, 6),
-                context=" · ".join([kind_zh, label] if label else [kind_zh]),
+                context=_context(kind_zh, label_zh),
                 kind_zh=kind_zh,
                 kind_en=kind_en,
                 layer="roads",
                 bounds=_bounds(lines),
+                context_en=_context(kind_en, label_en),
             )
         )
     return places

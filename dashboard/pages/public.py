@@ -23,18 +23,20 @@ from dash import ctx as dash_ctx
 from dashboard.context import FACE_PREFIX, AppContext
 from dashboard.i18n import t
 from dashboard.maps import district_map, js
-from dashboard.pages.common import lang_switch, layout_for_request, make_dash
+from dashboard.pages.common import layout_for_request, make_dash, request_lang
 from dashboard.pages.public_parts import (
     RESULT,
     SUGGESTION,
     as_list,
     checked_latlng,
     checked_where,
-    css_id,
+    count_text,
+    fit_bounds,
     result_card,
     suggestion_list,
     where_text,
 )
+from geodata.schema import SCHEMA
 
 FACE = "public"
 MAP_LAYERS = [
@@ -49,6 +51,19 @@ MAP_LAYERS = [
 ]
 K = 5
 AREA_MINUTES = 15
+FIT_PADDING = {"paddingTopLeft": [64, 20], "paddingBottomRight": [24, 36]}
+"""Room around a fitted view: the zoom buttons at the top left, the sheet's rounded
+edge and the scale at the bottom (pixels)."""
+POPUP_OPTIONS = {"maxWidth": 260, "autoPanPaddingTopLeft": [64, 12], "autoPanPaddingBottomRight": [12, 24]}
+"""A popup pans clear of the zoom buttons, and fits a 390 px phone beside them."""
+GEO_MESSAGES = {
+    "denied": "pub_geo_denied",
+    "insecure": "pub_geo_insecure",
+    "unsupported": "pub_geo_insecure",
+    "unavailable": "pub_geo_failed",
+    "timeout": "pub_geo_failed",
+}
+"""What the browser said when it gave no position → the text that says what to do."""
 
 
 class Ids:
@@ -61,15 +76,18 @@ class Ids:
     SUGGESTION = SUGGESTION  # pattern-matching type
     LOCATE = "pub-locate"
     GEO = "pub-geo"
-    GEO_SLOT = "pub-geo-slot"
+    """The browser's answer to "where am I" (assets/redmap.js, pubLocate)."""
+    UI = "pub-ui"
+    """Output of the clientside helpers that only touch the page (never read)."""
     WHERE = "pub-where"
     WHERE_TEXT = "pub-where-text"
     SERVICE = "pub-service"
+    SERVICE_LABEL = "pub-service-label"
     OPEN_NOW = "pub-open-now"
     AREA = "pub-area"
+    COUNT = "pub-count"
     RESULTS = "pub-results"
     RESULT = RESULT  # pattern-matching type
-    SELECTED = "pub-selected"
     YOU = "pub-you"
     RESULT_LAYER = "pub-result-layer"
     ROUTE = "pub-route"
@@ -81,9 +99,39 @@ def service_options(ctx: AppContext, lang: str) -> list[dict[str, str]]:
     return [{"label": ctx.finder.kind_label(k, lang), "value": k} for k in ctx.finder.kinds]
 
 
+def background_hideout(lang: str) -> dict[str, Any]:
+    """Hideout entries of the public map's layers (see ``onEachFeature`` in assets/redmap.js).
+
+    Their features take no Tab stop (the numbered result pins do), popups keep
+    clear of the zoom buttons, and a popup's phone number is a tel: link.
+    """
+    return {
+        "tabStop": False,
+        "popup": POPUP_OPTIONS,
+        "telLabel": SCHEMA["service_centers"].field("phone").label(lang),
+    }
+
+
+def language_link(lang: str) -> html.A:
+    """The switch to the other language; its name says what it does in this language."""
+    other = "en" if lang == "zh" else "zh"
+    return html.A(
+        [
+            html.Span(t("pub_switch_lang", lang), className="rm-visually-hidden"),
+            html.Span(t("lang_switch", lang), lang="en" if other == "en" else "zh-CN"),
+        ],
+        href=f"{FACE_PREFIX[FACE]}?lang={other}",
+        className="rm-lang",
+    )
+
+
 def layout(ctx: AppContext, lang: str) -> html.Div:
     zh = lang == "zh"
-    base_map = district_map(ctx, FACE, lang, Ids.MAP, MAP_LAYERS)
+    hideouts = {layer: background_hideout(lang) for layer in MAP_LAYERS}
+    # A tap on a street says "I am here", not "tell me about this street" (its name is
+    # on the map already).
+    hideouts["streets"]["interactive"] = False
+    base_map = district_map(ctx, FACE, lang, Ids.MAP, MAP_LAYERS, hideouts=hideouts)
     base_map.children += [
         dl.GeoJSON(
             id=Ids.AREA_LAYER,
@@ -112,10 +160,10 @@ def layout(ctx: AppContext, lang: str) -> html.Div:
         [
             dcc.Store(id=Ids.LANG, data=lang),
             dcc.Store(id=Ids.WHERE, storage_type="memory"),
-            dcc.Store(id=Ids.SELECTED),
-            # The locator mounts only when asked: mounting it asks the phone for the
-            # position, and a page must not do that before the resident wants it.
-            html.Div(id=Ids.GEO_SLOT),
+            # Filled only when the resident taps "my location": asking the phone for
+            # the position before that would be rude, and is refused by many browsers.
+            dcc.Store(id=Ids.GEO, storage_type="memory"),
+            dcc.Store(id=Ids.UI, storage_type="memory"),
             html.Header(
                 [
                     html.Div(
@@ -124,7 +172,7 @@ def layout(ctx: AppContext, lang: str) -> html.Div:
                             html.H1(t("public_title", lang)),
                         ]
                     ),
-                    lang_switch(lang, FACE_PREFIX[FACE]),
+                    language_link(lang),
                 ],
                 className="rm-pub-header",
             ),
@@ -133,27 +181,28 @@ def layout(ctx: AppContext, lang: str) -> html.Div:
                     html.Div(
                         [
                             html.Label(
-                                "搜索地点" if zh else "Search a place",
+                                t("pub_search_label", lang),
                                 htmlFor=Ids.SEARCH,
                                 className="rm-visually-hidden",
                             ),
+                            # role=combobox and its aria-* are set in the browser (pubSync):
+                            # dcc.Input takes no ARIA properties.
                             dcc.Input(
                                 id=Ids.SEARCH,
                                 type="search",
-                                placeholder="地点：中文、拼音或首字母，如 rml"
-                                if zh
-                                else "Place: Chinese, pinyin or initials",
+                                placeholder=t("pub_search_placeholder", lang),
                                 debounce=False,
                                 autoComplete="off",
                                 className="rm-search",
                                 n_submit=0,
                             ),
                             html.Button(
-                                "我的位置" if zh else "My location",
+                                t("pub_my_location", lang),
                                 id=Ids.LOCATE,
                                 className="rm-locate",
                                 type="button",
                                 n_clicks=0,
+                                **{"data-locating": t("pub_locating", lang)},
                             ),
                         ],
                         className="rm-search-row",
@@ -162,22 +211,27 @@ def layout(ctx: AppContext, lang: str) -> html.Div:
                         id=Ids.SUGGESTIONS,
                         className="rm-suggestions",
                         role="listbox",
-                        **{"aria-label": "Suggestions"},
+                        **{"aria-label": t("pub_suggestions", lang)},
                     ),
+                    # Right under the search box and the location button, whose answers it gives.
+                    html.P(id=Ids.MESSAGE, className="rm-message", role="status", **{"aria-live": "polite"}),
                 ],
                 className="rm-search-box",
             ),
-            html.Main(base_map, className="rm-pub-map", **{"aria-label": t("district", lang)}),
+            html.Main(
+                base_map,
+                className="rm-pub-map",
+                **{
+                    "aria-label": t("district", lang),
+                    # Names for Leaflet's zoom buttons, which it writes in English (pubSync).
+                    "data-zoom-in": t("pub_zoom_in", lang),
+                    "data-zoom-out": t("pub_zoom_out", lang),
+                },
+            ),
             html.Section(
                 [
-                    html.P(
-                        where_text(None, lang),
-                        id=Ids.WHERE_TEXT,
-                        className="rm-where",
-                        **{"aria-live": "polite"},
-                    ),
-                    html.P(id=Ids.MESSAGE, className="rm-message", role="status"),
-                    html.Label(t("need_label", lang), htmlFor=Ids.SERVICE, className="rm-sheet-label"),
+                    html.P(where_text(None, lang), id=Ids.WHERE_TEXT, className="rm-where"),
+                    html.Span(t("need_label", lang), id=Ids.SERVICE_LABEL, className="rm-sheet-label"),
                     dcc.RadioItems(
                         id=Ids.SERVICE,
                         options=service_options(ctx, lang),
@@ -212,7 +266,9 @@ def layout(ctx: AppContext, lang: str) -> html.Div:
                         ],
                         className="rm-toggles",
                     ),
-                    html.Ol(id=Ids.RESULTS, className="rm-results", **{"aria-label": "Results"}),
+                    # Read out when it changes; Enter on a suggestion brings the focus here.
+                    html.H2(id=Ids.COUNT, className="rm-count", tabIndex="-1", **{"aria-live": "polite"}),
+                    html.Ol(id=Ids.RESULTS, className="rm-results", **{"aria-labelledby": Ids.COUNT}),
                     html.P(
                         (
                             f"步行时间按每分钟 {ctx.finder.walk_speed:.0f} 米（老年人舒适步速）沿道路计算。"
@@ -232,6 +288,7 @@ def layout(ctx: AppContext, lang: str) -> html.Div:
                     ),
                 ],
                 className="rm-pub-sheet",
+                **{"aria-label": t("pub_results", lang)},
             ),
         ],
         className="rm-public",
@@ -256,6 +313,38 @@ def answer(ctx: AppContext, where: dict[str, Any] | None, service: str, open_onl
     return results, {"type": "FeatureCollection", "features": features}
 
 
+def route_to(ctx: AppContext, where: dict[str, Any], target: tuple[float, float]) -> tuple[list[Any], list]:
+    """The walking route drawn on the map, and the (lon, lat) points it covers."""
+    route = ctx.finder.route((where["lon"], where["lat"]), target)
+    if route is None:
+        return [], [target]
+    coords = list(route.coords)
+    line = [[y, x] for x, y in coords]
+    drawn = [
+        dl.Polyline(positions=line, color="#ffffff", weight=9, opacity=0.9, interactive=False),
+        dl.Polyline(
+            positions=line,
+            color="#b3001b",
+            weight=5,
+            opacity=1,
+            dashArray="1 0",
+            interactive=False,
+            className="rm-route",
+        ),
+    ]
+    return drawn, [*coords, target]
+
+
+def viewport(points: list[tuple[float, float]]) -> dict[str, Any]:
+    """A view that shows every point, clear of the map's controls and the sheet."""
+    return {
+        "bounds": fit_bounds(points),
+        "transition": "flyToBounds",
+        # Never so close that no street is left in view to find one's way by.
+        "options": {**FIT_PADDING, "maxZoom": 16, "duration": 0.6},
+    }
+
+
 def register_callbacks(app: Dash, ctx: AppContext) -> None:
     finder = ctx.finder
 
@@ -274,11 +363,25 @@ def register_callbacks(app: Dash, ctx: AppContext) -> None:
             return []  # the box now shows the chosen place: the list has done its job
         return suggestion_list(ctx, query[:64], lang_of(lang))
 
-    @app.callback(Output(Ids.GEO_SLOT, "children"), Input(Ids.LOCATE, "n_clicks"), prevent_initial_call=True)
-    def locate(_clicks: int) -> dcc.Geolocation:
-        return dcc.Geolocation(
-            id=Ids.GEO, high_accuracy=True, show_alert=False, timeout=15000, update_now=True
-        )
+    # In the browser: ask the phone for its position (a Promise), keep the search box's
+    # combobox state in step with the list, and bring the focus to the answer.
+    app.clientside_callback(
+        "function(n) { return window.redmap.pubLocate(n); }",
+        Output(Ids.GEO, "data"),
+        Input(Ids.LOCATE, "n_clicks"),
+        prevent_initial_call=True,
+    )
+    app.clientside_callback(
+        "function(children) { return window.redmap.pubSync(children); }",
+        Output(Ids.UI, "data"),
+        Input(Ids.SUGGESTIONS, "children"),
+    )
+    app.clientside_callback(
+        "function(children) { return window.redmap.pubAnswered(children); }",
+        Output(Ids.UI, "data", allow_duplicate=True),
+        Input(Ids.RESULTS, "children"),
+        prevent_initial_call=True,
+    )
 
     @app.callback(
         Output(Ids.WHERE, "data"),
@@ -287,16 +390,13 @@ def register_callbacks(app: Dash, ctx: AppContext) -> None:
         Input({"type": Ids.SUGGESTION, "place": ALL}, "n_clicks"),
         Input(Ids.SEARCH, "n_submit"),
         Input(Ids.MAP, "clickData"),
-        Input({"type": Ids.GEO, "n": ALL}, "position"),
-        Input({"type": Ids.GEO, "n": ALL}, "position_error"),
+        Input(Ids.GEO, "data"),
         State(Ids.SEARCH, "value"),
         State(Ids.LANG, "data"),
         prevent_initial_call=True,
     )
-    def choose_where(_sugg, _submit, click, positions, position_errors, query, lang):
+    def choose_where(_sugg, _submit, click, geo, query, lang):
         lang = lang_of(lang)
-        position = next((p for p in as_list(positions) if isinstance(p, dict)), None)
-        position_error = next((e for e in as_list(position_errors) if e), None)
         query = query if isinstance(query, str) else ""
         zh = lang == "zh"
         trigger = dash_ctx.triggered_id
@@ -325,31 +425,16 @@ def register_callbacks(app: Dash, ctx: AppContext) -> None:
                 "",
                 "",
             )
-        from_geo = isinstance(trigger, dict) and trigger.get("type") == Ids.GEO
-        if from_geo and position_error and not position:
-            return (
-                no_update,
-                no_update,
-                (
-                    "无法获取位置（需 HTTPS 并允许定位）。请搜索地点或点地图。"
-                    if zh
-                    else "Could not get your location (needs HTTPS and permission). Search or tap the map."
-                ),
-            )
-        checked = checked_where(position)
-        if from_geo and checked:
-            lon, lat = checked["lon"], checked["lat"]
-            if finder.km_outside(lon, lat) > 0:
-                return (
-                    no_update,
-                    no_update,
-                    (
-                        "您的位置不在秦都区内，请搜索地点或点地图。"
-                        if zh
-                        else "You seem to be outside Qindu District: search a place or tap the map."
-                    ),
-                )
-            return {"lon": lon, "lat": lat, "label": "我的位置" if zh else "your location"}, "", ""
+        if trigger == Ids.GEO and isinstance(geo, dict):
+            error = geo.get("error")
+            if error:
+                return no_update, no_update, t(GEO_MESSAGES.get(str(error), "pub_geo_failed"), lang)
+            checked = checked_where(geo)
+            if checked is None:
+                return no_update, no_update, t("pub_geo_failed", lang)
+            if finder.km_outside(checked["lon"], checked["lat"]) > 0:
+                return no_update, no_update, t("pub_geo_outside", lang)
+            return {**checked, "label": "我的位置" if zh else "your location"}, "", ""
         return no_update, no_update, no_update
 
     @app.callback(
@@ -357,20 +442,24 @@ def register_callbacks(app: Dash, ctx: AppContext) -> None:
         Output(Ids.RESULT_LAYER, "data"),
         Output(Ids.YOU, "children"),
         Output(Ids.WHERE_TEXT, "children"),
-        Output(Ids.SELECTED, "data"),
+        Output(Ids.COUNT, "children"),
         Output(Ids.MAP, "viewport"),
+        Output(Ids.ROUTE, "children"),
+        Output(Ids.RESULT_LAYER, "hideout"),
         Input(Ids.WHERE, "data"),
         Input(Ids.SERVICE, "value"),
         Input(Ids.OPEN_NOW, "value"),
         State(Ids.LANG, "data"),
     )
     def show_answer(where, service, open_now, lang):
+        """The answer in one round trip: the cards, the pins and the route to the nearest."""
         lang = lang_of(lang)
         service = service if isinstance(service, str) and service in finder.kinds else "any"
         where = checked_where(where)
-        results, layer = answer(ctx, where, service, "open" in as_list(open_now), lang)
+        nothing = {"layer": "results", "selected": None}
         if not where:
-            return [], None, [], where_text(None, lang), None, no_update
+            return [], None, [], where_text(None, lang), "", no_update, [], nothing
+        results, layer = answer(ctx, where, service, "open" in as_list(open_now), lang)
         you = [
             dl.CircleMarker(
                 center=[where["lat"], where["lon"]],
@@ -379,99 +468,115 @@ def register_callbacks(app: Dash, ctx: AppContext) -> None:
                 weight=3,
                 fillColor="#1565c0",
                 fillOpacity=1,
-                children=dl.Tooltip("我在这里" if lang == "zh" else "You are here"),
+                className="rm-you",
+                # A tap beside one's own dot moves it; "位置：…" under the map names it.
+                interactive=False,
             )
         ]
         if not results:
-            empty = html.Li(
-                "附近没有符合条件的服务点。" if lang == "zh" else "No matching place nearby.",
-                className="rm-empty",
-            )
-            return [empty], None, you, where_text(where, lang), None, no_update
+            empty = html.Li(t("pub_none", lang), className="rm-empty")
+            return [empty], None, you, where_text(where, lang), count_text(0, lang), no_update, [], nothing
         cards = [result_card(i + 1, r, lang, i == 0) for i, r in enumerate(results)]
-        lats = [where["lat"]] + [r["lat"] for r in results[:3]]
-        lons = [where["lon"]] + [r["lon"] for r in results[:3]]
-        viewport = {
-            "bounds": [[min(lats), min(lons)], [max(lats), max(lons)]],
-            "transition": "fitBounds",
-            "options": {"padding": [30, 30], "maxZoom": 16},
-        }
-        return cards, layer, you, where_text(where, lang), results[0]["id"], viewport
-
-    @app.callback(
-        Output(Ids.SELECTED, "data", allow_duplicate=True),
-        Input({"type": Ids.RESULT, "id": ALL}, "n_clicks"),
-        Input(Ids.RESULT_LAYER, "clickData"),
-        prevent_initial_call=True,
-    )
-    def select(_clicks, marker):
-        trigger = dash_ctx.triggered_id
-        if isinstance(trigger, dict) and trigger.get("type") == Ids.RESULT and any(as_list(_clicks)):
-            return str(trigger["id"])
-        if trigger == Ids.RESULT_LAYER and isinstance(marker, dict):
-            props = marker.get("properties")
-            return str(props.get("id")) if isinstance(props, dict) and props.get("id") else no_update
-        return no_update
-
-    @app.callback(
-        Output(Ids.ROUTE, "children"),
-        Output(Ids.RESULT_LAYER, "hideout"),
-        Output(Ids.RESULTS, "className"),
-        Input(Ids.SELECTED, "data"),
-        State(Ids.WHERE, "data"),
-        State(Ids.RESULT_LAYER, "data"),
-    )
-    def draw_route(selected, where, layer):
-        where = checked_where(where)
-        selected = selected if isinstance(selected, str) else None
-        hideout = {"layer": "results", "selected": selected}
-        if not (selected and where and isinstance(layer, dict) and isinstance(layer.get("features"), list)):
-            return [], hideout, "rm-results"
-        # The result's position is looked up on the server from its id, not taken
-        # from the browser's copy of the layer.
-        ids = [
-            f["properties"].get("id")
-            for f in layer["features"]
-            if isinstance(f, dict) and isinstance(f.get("properties"), dict)
-        ]
-        target = finder.services.place_lonlat(str(selected)) if str(selected) in ids else None
-        if target is None:
-            return [], hideout, "rm-results"
-        route = finder.route((where["lon"], where["lat"]), target)
-        if route is None:
-            return [], hideout, "rm-results"
-        line = [[y, x] for x, y in route.coords]
+        first = results[0]
+        route, covered = route_to(ctx, where, (first["lon"], first["lat"]))
+        points = [(where["lon"], where["lat"]), *covered, *((r["lon"], r["lat"]) for r in results[:3])]
         return (
-            [
-                dl.Polyline(positions=line, color="#ffffff", weight=9, opacity=0.9, interactive=False),
-                dl.Polyline(
-                    positions=line,
-                    color="#b3001b",
-                    weight=5,
-                    opacity=1,
-                    dashArray="1 0",
-                    interactive=False,
-                    className="rm-route",
-                ),
-            ],
-            hideout,
-            f"rm-results has-selection sel-{css_id(selected)}",
+            cards,
+            layer,
+            you,
+            where_text(where, lang),
+            count_text(len(results), lang),
+            viewport(points),
+            route,
+            {"layer": "results", "selected": first["id"]},
         )
 
-    @app.callback(Output(Ids.AREA_LAYER, "data"), Input(Ids.AREA, "value"), Input(Ids.WHERE, "data"))
+    @app.callback(
+        Output(Ids.ROUTE, "children", allow_duplicate=True),
+        Output(Ids.RESULT_LAYER, "hideout", allow_duplicate=True),
+        Output(Ids.MAP, "viewport", allow_duplicate=True),
+        Output({"type": Ids.RESULT, "id": ALL}, "aria-pressed"),
+        Input({"type": Ids.RESULT, "id": ALL}, "n_clicks"),
+        Input(Ids.RESULT_LAYER, "clickData"),
+        State(Ids.WHERE, "data"),
+        State(Ids.RESULT_LAYER, "data"),
+        prevent_initial_call=True,
+    )
+    def select(clicks, marker, where, layer):
+        """A tapped card or pin: its route, fitted into view, and that card marked."""
+        cards = dash_ctx.outputs_list[-1] if isinstance(dash_ctx.outputs_list, list) else []
+        card_ids = [
+            c["id"].get("id") for c in as_list(cards) if isinstance(c, dict) and isinstance(c.get("id"), dict)
+        ]
+        unchanged = (no_update, no_update, no_update, [no_update] * len(card_ids))
+        trigger = dash_ctx.triggered_id
+        selected = None
+        if isinstance(trigger, dict) and trigger.get("type") == Ids.RESULT and any(as_list(clicks)):
+            selected = str(trigger.get("id"))
+        elif trigger == Ids.RESULT_LAYER and isinstance(marker, dict):
+            props = marker.get("properties")
+            selected = str(props.get("id")) if isinstance(props, dict) and props.get("id") else None
+        where = checked_where(where)
+        features = layer.get("features") if isinstance(layer, dict) else None
+        ids = [
+            f["properties"].get("id")
+            for f in as_list(features)
+            if isinstance(f, dict) and isinstance(f.get("properties"), dict)
+        ]
+        if not (selected and where and selected in ids):
+            return unchanged
+        # The result's position is looked up on the server from its id, not taken
+        # from the browser's copy of the layer.
+        target = finder.services.place_lonlat(selected)
+        if target is None:
+            return unchanged
+        route, covered = route_to(ctx, where, target)
+        return (
+            route,
+            {"layer": "results", "selected": selected},
+            viewport([(where["lon"], where["lat"]), *covered]),
+            ["true" if str(i) == selected else "false" for i in card_ids],
+        )
+
+    @app.callback(
+        Output(Ids.AREA_LAYER, "data"),
+        Output(Ids.MAP, "viewport", allow_duplicate=True),
+        Input(Ids.AREA, "value"),
+        Input(Ids.WHERE, "data"),
+        prevent_initial_call=True,
+    )
     def walk_area(show, where):
+        """The 15-minute walking area, fitted into view when the resident asks for it."""
         where = checked_where(where)
         if not ("area" in as_list(show) and where):
-            return None
+            return None, no_update
         area = finder.walk_area(where["lon"], where["lat"], AREA_MINUTES)
-        return {
+        fit = no_update
+        if dash_ctx.triggered_id == Ids.AREA and not area.is_empty:
+            west, south, east, north = area.bounds
+            fit = viewport([(where["lon"], where["lat"]), (west, south), (east, north)])
+        layer = {
             "type": "FeatureCollection",
             "features": [{"type": "Feature", "properties": {}, "geometry": area.__geo_interface__}],
         }
+        return layer, fit
 
 
 def create(server: flask.Flask, ctx: AppContext) -> Dash:
-    app = make_dash(server, FACE_PREFIX[FACE], "redmap_public", "红色地图 · 心心秦家", ctx.settings.debug)
+    app = make_dash(server, FACE_PREFIX[FACE], "redmap_public", t("pub_page_title", "zh"), ctx.settings.debug)
     app.layout = layout_for_request(lambda lang: layout(ctx, lang), ctx.settings.lang)
+    localise_index(app, ctx.settings.lang)
     register_callbacks(app, ctx)
     return app
+
+
+def localise_index(app: Dash, default_lang: str) -> None:
+    """Serve the page's HTML shell in the request's language: ``<html lang>`` and ``<title>``."""
+    interpolate = app.interpolate_index
+
+    def localised(**parts: Any) -> str:
+        lang = request_lang(default_lang)
+        page = interpolate(**{**parts, "title": t("pub_page_title", lang)})
+        return page.replace("<html>", f'<html lang="{"zh-CN" if lang == "zh" else "en"}">', 1)
+
+    app.interpolate_index = localised  # type: ignore[method-assign]

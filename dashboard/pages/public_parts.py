@@ -10,6 +10,7 @@ from typing import Any
 from dash import html
 
 from dashboard.context import AppContext
+from dashboard.i18n import t
 from layers.base import readable_hours
 
 SUGGESTION = "pub-suggestion"
@@ -19,7 +20,13 @@ RESULT = "pub-result"
 
 
 def suggestion_list(ctx: AppContext, query: str | None, lang: str) -> list[Any]:
-    """Suggestion buttons for a query, or a clear "nothing found" with hints."""
+    """Suggestions for a query (options of the search box's list), or a clear
+    "nothing found" with hints.
+
+    Each option is clickable itself (``n_clicks``) and is never a Tab stop: the
+    keyboard stays in the search box, which points at the highlighted option with
+    ``aria-activedescendant`` (``assets/redmap.js``) and picks it with Enter.
+    """
     if not query or not query.strip():
         return []
     matches = ctx.finder.search(query, 6)
@@ -33,19 +40,16 @@ def suggestion_list(ctx: AppContext, query: str | None, lang: str) -> list[Any]:
         return [html.Li(hint, className="rm-sugg-empty", role="status")]
     return [
         html.Li(
-            html.Button(
-                [
-                    html.Span(m.place.name, className="rm-sugg-name"),
-                    html.Span(
-                        f"{m.place.kind_zh if lang == 'zh' else m.place.kind_en} · {m.place.context}",
-                        className="rm-sugg-context",
-                    ),
-                ],
-                id={"type": SUGGESTION, "place": m.place.id},
-                className="rm-sugg",
-                type="button",
-            ),
+            [
+                html.Span(m.place.name, className="rm-sugg-name"),
+                # The context already says what the place is: no kind in front of it.
+                html.Span(m.place.describe(lang), className="rm-sugg-context"),
+            ],
+            id={"type": SUGGESTION, "place": m.place.id},
+            className="rm-sugg",
             role="option",
+            n_clicks=0,
+            **{"aria-selected": "false"},
         )
         for m in matches
     ]
@@ -103,7 +107,10 @@ def result_card(rank: int, result: dict[str, Any], lang: str, selected: bool) ->
                         ],
                         className="rm-res-line",
                     ),
-                    html.Div("、".join(result.get("service_labels") or []), className="rm-res-services")
+                    html.Div(
+                        ("、" if zh else ", ").join(result.get("service_labels") or []),
+                        className="rm-res-services",
+                    )
                     if result.get("service_labels")
                     else None,
                 ],
@@ -116,9 +123,17 @@ def result_card(rank: int, result: dict[str, Any], lang: str, selected: bool) ->
             if phone
             else None,
         ],
-        className="rm-result selected" if selected else "rm-result",
+        # The chosen card is marked by its button's aria-pressed (the stylesheet reads it).
+        className="rm-result",
         **{"data-result-id": result["id"]},
     )
+
+
+def count_text(n: int, lang: str) -> str:
+    """The results heading, read out when it changes: how many places, in what order."""
+    if n == 0:
+        return t("pub_none", lang)
+    return t("pub_count_one", lang) if n == 1 else t("pub_count", lang).format(n)
 
 
 def where_text(where: dict[str, Any] | None, lang: str) -> str:
@@ -159,5 +174,7 @@ def checked_latlng(latlng: Any) -> tuple[float, float] | None:
     return None if checked is None else (checked["lon"], checked["lat"])
 
 
-def css_id(value: str) -> str:
-    return "".join(ch if ch.isalnum() else "-" for ch in str(value))
+def fit_bounds(points: list[tuple[float, float]]) -> list[list[float]]:
+    """Leaflet bounds ``[[south, west], [north, east]]`` around (lon, lat) points."""
+    lons, lats = [p[0] for p in points], [p[1] for p in points]
+    return [[min(lats), min(lons)], [max(lats), max(lons)]]

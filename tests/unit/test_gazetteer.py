@@ -266,6 +266,64 @@ def test_road_segments_merge_into_one_place_on_the_road():
     assert road.context == "道路 · 次干道"  # the class of most of its segments
 
 
+def test_a_roads_point_lies_near_the_middle_of_all_its_pieces():
+    """A road broken into pieces is found at its middle, not in the middle of its longest piece."""
+    frames = minimal_frames()
+    pieces = [
+        LineString([(108.670, 34.320), (108.682, 34.320)]),  # the longest piece, at the west end
+        LineString([(108.686, 34.320), (108.696, 34.320)]),
+        LineString([(108.700, 34.320), (108.710, 34.320)]),
+    ]
+    frames["roads"] = gpd.GeoDataFrame(
+        {
+            "id": ["R1", "R2", "R3"],
+            "name": ["玉泉路"] * 3,
+            "road_class": ["local"] * 3,
+            "walkable": [True] * 3,
+        },
+        geometry=pieces,
+        crs=STORAGE_CRS,
+    )
+    road = Gazetteer.from_frames(frames).get("roads:玉泉路")
+    middle = shapely.MultiLineString(pieces).centroid
+    assert abs(road.lon - middle.x) < 0.003 and road.lat == pytest.approx(34.320)
+    assert shapely.MultiLineString(pieces).distance(shapely.Point(road.lon, road.lat)) < 1e-6
+
+
+def test_a_street_ranks_above_the_road_it_is_named_after():
+    gazetteer = Gazetteer(
+        [
+            place("人民路", kind="road"),
+            place("人民路街道", kind="street"),
+            place("人民路小学", kind="landmark"),
+        ]
+    )
+    for query in ("rml", "renm", "人民"):
+        assert names(gazetteer.search(query), 2) == ["人民路街道", "人民路"], query
+    # Whoever types the road's full name means the road, and sees the street next.
+    for query in ("renminlu", "人民路"):
+        assert names(gazetteer.search(query), 2) == ["人民路", "人民路街道"], query
+    # A road without a namesake street keeps its place.
+    assert names(Gazetteer([place("东风路", kind="road"), place("东风路小学")]).search("dfl"), 1) == [
+        "东风路"
+    ]
+
+
+def test_context_in_english_translates_every_generic_word(tiny):
+    assert tiny.get("streets:610402001").context_en == "Qindu District · Street"
+    assert tiny.get("communities:C01").context_en == "Renmin Road · Community"
+    assert tiny.get("roads:人民路").context_en == "Road · Arterial"
+    centre = tiny.get("service_centers:SC001")
+    assert centre.context_en.startswith("Renmin Road · 玉泉社区") and centre.context_en.endswith(
+        "Service centre"
+    )
+    for p in tiny.places:
+        for text in (p.context, p.context_en):
+            parts = text.split(" · ")
+            assert len(parts) == len(set(parts)), text
+        assert p.describe("zh") == p.context and p.describe("en") == p.context_en
+
+
 # ---------------------------------------------------------------- personal data
 
 
@@ -372,6 +430,16 @@ def test_demo_places_lie_inside_the_district(demo, demo_dataset):
 )
 def test_demo_finds_renmin_road_street(demo, query):
     assert "人民路街道" in names(demo.search(query), 3)
+
+
+@pytest.mark.parametrize("query", ["rml", "renm", "人民"])
+def test_demo_puts_the_street_first_and_its_roads_point_inside_it(demo, demo_dataset, query):
+    found = demo.search(query, 3)
+    assert found[0].place.name == "人民路街道", names(found)
+    road = demo.get("roads:人民路")
+    streets = demo_dataset.frames["streets"]
+    street = streets.loc[streets["name"] == "人民路街道"].geometry.iloc[0]
+    assert street.covers(shapely.Point(road.lon, road.lat)), (road.lon, road.lat)
 
 
 def test_demo_finds_every_community_by_name_and_pinyin(demo, demo_dataset):

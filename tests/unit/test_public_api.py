@@ -229,3 +229,38 @@ def test_the_spliced_api_body_equals_the_encoded_results(client, demo_dataset):
                 when = dt.datetime(2026, 11, 29, 6 + i % 16, 30)
                 spliced = json.loads(finder.results_body(results, lang, when))
                 assert spliced == finder.results_json(results, lang, when)
+
+
+@pytest.mark.parametrize(
+    "path,phrase",
+    [
+        ("/api/v1/nearest?lon=108.70&lat=34.34&open_now=maybe", "'open_now' must be"),
+        ("/api/v1/nearest?lon=108.70&lat=34.34&lang=fr", "'lang' must be zh or en"),
+        ("/api/v1/search?q=rml&lang=fr", "'lang' must be zh or en"),
+    ],
+    ids=["open-now-maybe", "nearest-lang-fr", "search-lang-fr"],
+)
+def test_unknown_flag_and_language_values_get_400(client, path, phrase):
+    response = client.get(path)
+    assert response.status_code == 400
+    assert phrase in response.get_json()["error"]
+
+
+@pytest.mark.parametrize(
+    "value,expected", [("1", True), ("true", True), ("0", False), ("false", False), ("", False)]
+)
+def test_open_now_takes_the_usual_true_and_false_spellings(client, value, expected):
+    body = client.get(f"/api/v1/nearest?lon=108.70&lat=34.34&open_now={value}").get_json()
+    assert body["query"]["open_now"] is expected
+
+
+def test_search_context_is_translated_and_never_repeats_itself(client):
+    for lang in ("zh", "en"):
+        results = client.get(f"/api/v1/search?q=rml&limit=20&lang={lang}").get_json()["results"]
+        for r in results:
+            parts = r["context"].split(" · ")
+            assert len(parts) == len(set(parts)), r
+    english = {r["id"]: r for r in client.get("/api/v1/search?q=rml&limit=20&lang=en").get_json()["results"]}
+    assert english["roads:人民路"]["context"] == "Road · Arterial"
+    street = next(r for r in english.values() if r["name"] == "人民路街道")
+    assert street["context"] == "Qindu District · Street"
