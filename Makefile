@@ -40,6 +40,13 @@ lint: $(VENV)/.dev
 demo: $(VENV)/.runtime
 	$(BIN)/python -m geodata demo --out var/demo.gpkg
 
+# The demo district ×10 (a city) and ×100 (a province): N copies side by side, for the benchmark.
+demo-x10: $(VENV)/.runtime
+	$(BIN)/python -m geodata demo --out var/demo-x10.gpkg --scale 10
+
+demo-x100: $(VENV)/.runtime
+	$(BIN)/python -m geodata demo --out var/demo-x100.gpkg --scale 100
+
 validate: $(VENV)/.runtime
 	$(BIN)/python -m geodata validate $${REDMAP_DATA:-var/demo.gpkg}
 

@@ -1,7 +1,8 @@
 """Command line: ``python -m geodata {validate,demo,docs}``.
 
 validate PATH            check a GeoPackage against the schema; exit 1 on any error
-demo --out PATH [--seed] build the deterministic demo district
+demo --out PATH [--seed] [--scale N] [--jobs J]
+                         build the deterministic demo district (N copies side by side)
 docs                     print the field reference (Markdown) generated from the schema
 """
 
@@ -30,9 +31,21 @@ def _demo(args: argparse.Namespace) -> int:
     from geodata.demo import write_demo
 
     started = time.perf_counter()
-    path = write_demo(args.out, seed=args.seed)
-    print(f"wrote {path} (seed {args.seed}) in {time.perf_counter() - started:.1f} s")
+    path = write_demo(args.out, seed=args.seed, scale=args.scale, jobs=args.jobs)
+    scaled = f", scale {args.scale}" if args.scale != 1 else ""
+    print(f"wrote {path} (seed {args.seed}{scaled}) in {time.perf_counter() - started:.1f} s")
     return 0
+
+
+def _scale(text: str) -> int:
+    """``--scale``: a whole number of copies, 1 to :data:`MAX_SCALE`."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if not 1 <= value <= MAX_SCALE:
+        raise argparse.ArgumentTypeError(f"must be between 1 and {MAX_SCALE}, not {value}")
+    return value
 
 
 def _docs(_args: argparse.Namespace) -> int:
@@ -46,6 +59,9 @@ DEFAULT_SEED = 610402
 """Same as ``geodata.demo.DEFAULT_SEED`` (checked by a test); not imported so that
 ``validate`` does not load the generator."""
 
+MAX_SCALE = 999
+"""Same as ``geodata.demo.MAX_SCALE`` (checked by a test): copies' id prefixes have three digits."""
+
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m geodata", description=__doc__.splitlines()[0])
@@ -56,6 +72,18 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("demo", help="build the demo district GeoPackage")
     p.add_argument("--out", required=True)
     p.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    p.add_argument(
+        "--scale",
+        type=_scale,
+        default=1,
+        help="copies of the district laid side by side (10: a city, 100: a province); default 1",
+    )
+    p.add_argument(
+        "--jobs",
+        type=int,
+        default=None,
+        help="worker processes for the copies (default: one per CPU); the file does not depend on it",
+    )
     p.set_defaults(run=_demo)
     p = sub.add_parser("docs", help="print the field reference")
     p.set_defaults(run=_docs)

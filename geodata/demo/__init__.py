@@ -18,6 +18,7 @@ Modules, one job each:
 ``people``         synthetic names and phone numbers
 ``frames``         rows → frames typed per the schema
 ``figures``        every reproduced and every chosen figure
+``scale``          ``--scale N``: N copies of the district side by side
 =================  ===========================================================
 """
 
@@ -29,6 +30,7 @@ from pathlib import Path
 from geodata.demo import figures
 from geodata.demo.build import build_frames
 from geodata.demo.frames import Frame
+from geodata.demo.scale import MAX_SCALE, build_scaled, scale_meta
 from geodata.gpkg import write_geopackage
 from geodata.outline import OUTLINE_SOURCE
 from geodata.schema import MEASURE_CRS, STORAGE_CRS
@@ -44,13 +46,19 @@ DEMO_NOTICE = (
 )
 
 
-def build_demo(seed: int = DEFAULT_SEED) -> dict[str, Frame]:
+def build_demo(seed: int = DEFAULT_SEED, scale: int = 1, jobs: int | None = None) -> dict[str, Frame]:
     """Every layer of the demo district, in memory, one frame per schema layer.
 
     Parameters
     ----------
     seed : int
         Seed of the random generators; equal seeds give equal frames.
+    scale : int
+        Number of copies of the district laid side by side (see
+        :mod:`geodata.demo.scale`); 1 is the demo district itself.
+    jobs : int, optional
+        Worker processes building the copies when ``scale > 1`` (default one per
+        CPU); the frames do not depend on it.
 
     Returns
     -------
@@ -58,10 +66,12 @@ def build_demo(seed: int = DEFAULT_SEED) -> dict[str, Frame]:
         In :data:`geodata.schema.SCHEMA` order, columns and dtypes as the
         schema says, geometry in EPSG:4326.
     """
-    return build_frames(seed)
+    if scale == 1:
+        return build_frames(seed)
+    return build_scaled(seed, scale, jobs=jobs)
 
 
-def demo_meta(seed: int = DEFAULT_SEED) -> dict[str, str]:
+def demo_meta(seed: int = DEFAULT_SEED, scale: int = 1) -> dict[str, str]:
     """Provenance for the ``redmap_meta`` table: generator, seed, sources, chosen figures."""
     meta = {
         "generator": f"geodata.demo {GENERATOR_VERSION}",
@@ -81,12 +91,15 @@ def demo_meta(seed: int = DEFAULT_SEED) -> dict[str, str]:
         "as_of": figures.EVENTS_UNTIL.isoformat(),
     }
     meta.update(figures.figures_meta())
+    meta.update(scale_meta(scale))
     return meta
 
 
-def write_demo(path: str | os.PathLike[str], seed: int = DEFAULT_SEED) -> Path:
-    """Build the demo district and write it as a GeoPackage at ``path`` (atomically)."""
-    return write_geopackage(path, build_demo(seed), demo_meta(seed))
+def write_demo(
+    path: str | os.PathLike[str], seed: int = DEFAULT_SEED, scale: int = 1, jobs: int | None = None
+) -> Path:
+    """Build the demo district (``scale`` copies of it) and write it as a GeoPackage, atomically."""
+    return write_geopackage(path, build_demo(seed, scale, jobs), demo_meta(seed, scale))
 
 
-__all__ = ["DEFAULT_SEED", "DEMO_NOTICE", "build_demo", "demo_meta", "write_demo"]
+__all__ = ["DEFAULT_SEED", "DEMO_NOTICE", "MAX_SCALE", "build_demo", "demo_meta", "write_demo"]

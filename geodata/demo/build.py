@@ -1,9 +1,16 @@
-"""Assemble every layer of the demo district from the builders, in schema order."""
+"""Assemble every layer of the demo district from the builders, in schema order.
+
+Two kinds of layer: those fixed by the :class:`World` (the district, streets,
+communities, grids, roads, water; no random draws here) and those the point and
+record builders draw from a random stream. :mod:`geodata.demo.scale` reuses both
+halves to lay out many copies of the district from one world.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 import shapely
+from shapely.geometry.base import BaseGeometry
 
 from geodata.demo import figures as F
 from geodata.demo import places, records
@@ -16,6 +23,9 @@ from geodata.demo.streets import DISTRICT_GOV, STREETS, office_lonlat, office_xy
 from geodata.demo.world import World
 from geodata.outline import ADCODE, OUTLINE_SOURCE, load_outline
 from geodata.schema import SCHEMA
+
+LayerRows = tuple[list[dict], list[BaseGeometry] | None]
+"""One layer before typing: its rows and, for a spatial layer, geometries in EPSG:4545."""
 
 
 def build_world(seed: int) -> World:
@@ -38,20 +48,26 @@ def build_world(seed: int) -> World:
     return World(outline, river, streets, offices, centre, communities, grids, roads)
 
 
-def build_frames(seed: int) -> dict[str, Frame]:
-    """Every layer in :data:`SCHEMA` order, typed per the schema, geometry in EPSG:4326."""
-    world = build_world(seed)
-    # Point layers draw from their own stream so that changing one builder leaves the others alone.
-    rng = np.random.default_rng([seed, 1])
-    out: dict[str, Frame] = {}
+def world_rows(world: World) -> dict[str, LayerRows]:
+    """The layers the world fixes: district, streets, communities, grids, roads, water.
 
+    Parameters
+    ----------
+    world : World
+        The district's geometry and subdivisions.
+
+    Returns
+    -------
+    dict of str to (rows, geometries)
+        Geometries in EPSG:4545; no random draws are made.
+    """
+    out: dict[str, LayerRows] = {}
     pop = {s.code: 0 for s in STREETS}
     hh = {s.code: 0 for s in STREETS}
     for c in world.communities:
         pop[c.street.code] += c.population
         hh[c.street.code] += c.households
-    out["district"] = make_frame(
-        "district",
+    out["district"] = (
         [
             {
                 "id": ADCODE,
@@ -85,10 +101,9 @@ def build_frames(seed: int) -> dict[str, Frame]:
                 "is_demo": True,
             }
         )
-    out["streets"] = make_frame("streets", street_rows, world.streets)
+    out["streets"] = (street_rows, list(world.streets))
 
-    out["communities"] = make_frame(
-        "communities",
+    out["communities"] = (
         [
             {
                 "id": c.id,
@@ -107,8 +122,7 @@ def build_frames(seed: int) -> dict[str, Frame]:
         [c.geom for c in world.communities],
     )
 
-    out["grids"] = make_frame(
-        "grids",
+    out["grids"] = (
         [
             {
                 "id": g.id,
@@ -125,21 +139,7 @@ def build_frames(seed: int) -> dict[str, Frame]:
         [g.geom for g in world.grids],
     )
 
-    out["building_groups"] = make_frame("building_groups", *places.building_groups(world, rng))
-    centre_rows, centre_geoms = places.service_centers(world, rng)
-    out["service_centers"] = make_frame("service_centers", centre_rows, centre_geoms)
-    out["three_no_compounds"] = make_frame("three_no_compounds", *places.three_no_compounds(world, rng))
-    daycare_rows, daycare_geoms = places.daycare_centers(world, rng)
-    out["daycare_centers"] = make_frame("daycare_centers", daycare_rows, daycare_geoms)
-    out["child_care"] = make_frame("child_care", *places.child_care(world, rng))
-    team_rows, team_geoms = places.legal_teams(world, rng)
-    out["legal_teams"] = make_frame("legal_teams", team_rows, team_geoms)
-    out["social_orgs"] = make_frame("social_orgs", *places.social_orgs(centre_rows, centre_geoms, rng))
-    out["alliances"] = make_frame("alliances", *places.alliances(world, rng))
-    out["facilities"] = make_frame("facilities", *places.facilities(world, rng))
-
-    out["roads"] = make_frame(
-        "roads",
+    out["roads"] = (
         [
             {
                 "id": f"R{i + 1:05d}",
@@ -152,7 +152,39 @@ def build_frames(seed: int) -> dict[str, Frame]:
         ],
         [r.geom for r in world.roads],
     )
-    out["water"] = make_frame("water", [{"id": "W001", "name": RIVER_NAME, "is_demo": True}], [world.river])
+    out["water"] = ([{"id": "W001", "name": RIVER_NAME, "is_demo": True}], [world.river])
+    return out
+
+
+def place_rows(world: World, rng: np.random.Generator) -> dict[str, LayerRows]:
+    """The layers drawn from ``rng``: every point layer, the legal teams and the record tables.
+
+    Parameters
+    ----------
+    world : World
+        Where the points go.
+    rng : numpy Generator
+        The stream every draw comes from; the builders run in a fixed order, so
+        one stream always gives the same layers.
+
+    Returns
+    -------
+    dict of str to (rows, geometries)
+        Geometries in EPSG:4545; None for the record tables.
+    """
+    out: dict[str, LayerRows] = {}
+    out["building_groups"] = places.building_groups(world, rng)
+    centre_rows, centre_geoms = places.service_centers(world, rng)
+    out["service_centers"] = (centre_rows, centre_geoms)
+    out["three_no_compounds"] = places.three_no_compounds(world, rng)
+    daycare_rows, daycare_geoms = places.daycare_centers(world, rng)
+    out["daycare_centers"] = (daycare_rows, daycare_geoms)
+    out["child_care"] = places.child_care(world, rng)
+    team_rows, team_geoms = places.legal_teams(world, rng)
+    out["legal_teams"] = (team_rows, team_geoms)
+    out["social_orgs"] = places.social_orgs(centre_rows, centre_geoms, rng)
+    out["alliances"] = places.alliances(world, rng)
+    out["facilities"] = places.facilities(world, rng)
 
     pull = np.array(
         [
@@ -160,12 +192,26 @@ def build_frames(seed: int) -> dict[str, Frame]:
             for g in centre_geoms
         ]
     )
-    out["service_records"] = make_frame("service_records", records.service_records(centre_rows, pull, rng))
-    out["meal_deliveries"] = make_frame("meal_deliveries", records.meal_deliveries(daycare_rows, rng))
+    out["service_records"] = (records.service_records(centre_rows, pull, rng), None)
+    out["meal_deliveries"] = (records.meal_deliveries(daycare_rows, rng), None)
     team_of_street = {row["street_ids"]: row["id"] for row in team_rows[:-1]}
-    out["mediation_cases"] = make_frame(
-        "mediation_cases", records.mediation_cases(world, team_of_street, team_rows[-1]["id"], rng)
+    out["mediation_cases"] = (
+        records.mediation_cases(world, team_of_street, team_rows[-1]["id"], rng),
+        None,
     )
-    out["grid_events"] = make_frame("grid_events", *records.grid_events(world, rng))
-    out["home_services"] = make_frame("home_services", *records.home_services(world, rng))
-    return {name: out[name] for name in SCHEMA}
+    out["grid_events"] = records.grid_events(world, rng)
+    out["home_services"] = records.home_services(world, rng)
+    return out
+
+
+def place_stream(seed: int) -> np.random.Generator:
+    """The stream of the point and record builders: apart from the world's, so that
+    changing one builder leaves the others alone."""
+    return np.random.default_rng([seed, 1])
+
+
+def build_frames(seed: int) -> dict[str, Frame]:
+    """Every layer in :data:`SCHEMA` order, typed per the schema, geometry in EPSG:4326."""
+    world = build_world(seed)
+    rows = {**world_rows(world), **place_rows(world, place_stream(seed))}
+    return {name: make_frame(name, *rows[name]) for name in SCHEMA}

@@ -52,6 +52,7 @@ class World:
         self._road_tree = shapely.STRtree([r.geom for r in named])
         self._river_zone = self.river.buffer(30)
         shapely.prepare(self._river_zone)
+        self._junctions: tuple[np.ndarray, list[list[str]]] | None = None
 
     def street_info(self, community: Community) -> StreetInfo:
         return community.street
@@ -76,8 +77,20 @@ class World:
         i = self._road_tree.nearest(Point(xy))
         return str(self._named_roads[int(i)].name)
 
+    def on_land_many(self, xy: np.ndarray) -> np.ndarray:
+        """:meth:`on_land` for many points at once, shape (n, 2) → (n,) bool."""
+        return ~shapely.contains_xy(self._river_zone, xy[:, 0], xy[:, 1])
+
     def junctions(self) -> tuple[np.ndarray, list[list[str]]]:
-        """Road nodes where three or more segments meet, with the road names meeting there."""
+        """Road nodes where three or more segments meet, with the road names meeting there.
+
+        Computed once per world: a scaled demo asks the same world for every copy.
+        """
+        if self._junctions is None:
+            self._junctions = self._find_junctions()
+        return self._junctions
+
+    def _find_junctions(self) -> tuple[np.ndarray, list[list[str]]]:
         _labels, keys, ends = components(self.roads)
         deg = np.bincount(ends.ravel(), minlength=len(keys))
         names: list[set[str]] = [set() for _ in range(len(keys))]
@@ -86,4 +99,6 @@ class World:
                 names[a].add(r.name)
                 names[b].add(r.name)
         idx = np.flatnonzero(deg >= 3)
-        return keys[idx] / 100.0, [sorted(names[i]) for i in idx]
+        xy = keys[idx] / 100.0
+        xy.flags.writeable = False  # shared by every caller
+        return xy, [sorted(names[i]) for i in idx]
