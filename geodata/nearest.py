@@ -217,8 +217,8 @@ class ServiceIndex:
             Built from the same dataset's roads.
         limit_m : float
             Walking distance beyond which a place is left out of a junction's table
-            (infinite by default: exact everywhere; at 2,000 junctions all kinds
-            take well under a second).
+            (infinite by default: exact everywhere). The cost grows about linearly
+            with the data (:func:`_walking_tables`): ~1 s for the demo district.
 
         Returns
         -------
@@ -240,34 +240,20 @@ class ServiceIndex:
         snaps = tuple(network.snap_many_xy(xy))
 
         members = _kind_members(places)
-        n_nodes = network.n_nodes
-        best_d = {k: np.full((n_nodes, TABLE_K), np.inf) for k in members}
-        best_i = {k: np.full((n_nodes, TABLE_K), -1, dtype=np.int64) for k in members}
-        # One multi-source pass over all places, chunked to bound memory; each chunk's
-        # rows are merged into the running top-k of every kind they belong to.
-        for start, dist in network.distances_from_snaps(snaps, limit_m):
-            rows = np.arange(start, start + len(dist))
-            for kind, m in members.items():
-                sel = np.isin(rows, m)
-                if not sel.any():
-                    continue
-                cat_d = np.concatenate([best_d[kind], dist[sel].T], axis=1)
-                cat_i = np.concatenate(
-                    [best_i[kind], np.broadcast_to(rows[sel], (n_nodes, int(sel.sum())))], axis=1
-                )
-                # Sort by distance, then place index so equal distances rank stably.
-                order = np.lexsort((cat_i, cat_d), axis=-1)[:, :TABLE_K]
-                best_d[kind] = np.take_along_axis(cat_d, order, axis=1)
-                best_i[kind] = np.take_along_axis(cat_i, order, axis=1)
+        tables = _walking_tables(network, snaps, members, limit_m)
 
         nodes = network.node_xy
         extent = (
             (*nodes.min(axis=0).tolist(), *nodes.max(axis=0).tolist()) if len(nodes) else (0.0, 0.0, 0.0, 0.0)
         )
         kinds: dict[str, _Kind] = {}
+        cells: dict[bytes, CellCandidates | None] = {}  # kinds with the same members share them
         for kind, m in members.items():
-            table_d, table_i = best_d[kind], best_i[kind]
-            table_i[~np.isfinite(table_d)] = -1
+            table_i, table_d = tables[kind]
+            if m.tobytes() not in cells:
+                cells[m.tobytes()] = (
+                    CellCandidates.build(xy[m], extent, TABLE_K, slack=_RERANK - 1) if len(m) else None
+                )
             on_edge: dict[int, list[int]] = {}
             for p in m.tolist():
                 on_edge.setdefault(snaps[p].edge, []).append(p)
@@ -275,7 +261,7 @@ class ServiceIndex:
                 members=_frozen(m),
                 members_list=m.tolist(),
                 tree=cKDTree(xy[m]) if len(m) else None,
-                cells=CellCandidates.build(xy[m], extent, TABLE_K, slack=_RERANK - 1) if len(m) else None,
+                cells=cells[m.tobytes()],
                 xs=xy[m, 0].tolist(),
                 ys=xy[m, 1].tolist(),
                 table_idx=_frozen(table_i),
@@ -470,6 +456,145 @@ def _text(value: object) -> str | None:
         return None
     text = str(value).strip()
     return text or None
+
+
+DETOUR = 1.4
+"""Walks are rarely more than this much longer than the straight line: the first
+search radius of a kind is this times the straight-line distance to a junction's
+:data:`TABLE_K`-th nearest member, for most junctions."""
+
+
+def _walking_tables(
+    network: WalkingNetwork, snaps: tuple[Snap, ...], members: Mapping[str, np.ndarray], limit_m: float
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Per kind, every junction's :data:`TABLE_K` nearest members on foot.
+
+    Exact (up to ``limit_m``) and close to linear in the size of the data. Per kind,
+    one search from every member, bounded by a radius that covers most junctions'
+    tables (:data:`DETOUR` times the straight-line distance to their
+    :data:`TABLE_K`-th member, 98th percentile), fills most tables; junctions still
+    short of entries (outskirts, link roads) are completed in rounds of doubling
+    radius, searching from them or from the members that can reach them, whichever
+    are fewer. A table with ``TABLE_K`` (or all the kind's) entries within a radius
+    is exact: every place within that radius on foot was searched.
+
+    Returns
+    -------
+    dict
+        Kind → (place index, metres), each ``(n_nodes, TABLE_K)``, sorted by
+        distance then place index; -1 / inf where there is no entry. Kinds with the
+        same members share their arrays.
+    """
+    n = network.n_nodes
+    place_xy = np.array([(s.x, s.y) for s in snaps], dtype=float).reshape(-1, 2)
+    # Past this radius every reachable pair is found anyway: search without a limit.
+    span = np.ptp(network.node_xy, axis=0) if n else np.zeros(2)
+    unbounded_from = 4 * float(np.hypot(*span)) + 1.0
+    by_members: dict[bytes, tuple[np.ndarray, np.ndarray]] = {}
+    out: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    for kind, m in members.items():
+        key = m.tobytes()
+        if key not in by_members:
+            by_members[key] = _kind_tables(network, snaps, place_xy, m, limit_m, unbounded_from)
+        out[kind] = by_members[key]
+    return out
+
+
+def _kind_tables(
+    network: WalkingNetwork,
+    snaps: tuple[Snap, ...],
+    place_xy: np.ndarray,
+    m: np.ndarray,
+    limit_m: float,
+    unbounded_from: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """One kind's junction tables (see :func:`_walking_tables`)."""
+    n = network.n_nodes
+    want = min(TABLE_K, len(m))
+    if want == 0 or n == 0:
+        return _frozen(np.full((n, TABLE_K), -1, dtype=np.int64)), _frozen(np.full((n, TABLE_K), np.inf))
+    line, _ = cKDTree(place_xy[m]).query(network.node_xy, k=[want])
+    radius = min(limit_m, max(100.0, DETOUR * float(np.quantile(line[:, 0], 0.98))))
+    src, node, dist = network.reach_from_snaps([snaps[i] for i in m.tolist()], radius, TABLE_K)
+    table_i, table_d = _top_k(*_sorted_pairs(m[src], node, dist), n)
+    while radius < limit_m:
+        short = np.flatnonzero(table_i[:, want - 1] < 0)
+        if not len(short):
+            break
+        radius = min(limit_m, radius * 2 if radius * 2 < unbounded_from else math.inf)
+        if math.isfinite(radius):
+            gap, _ = cKDTree(network.node_xy[short]).query(place_xy[m], distance_upper_bound=radius)
+            starts = m[np.isfinite(gap)]
+        else:
+            starts = m
+        # Search from whichever side is smaller: the junctions still short of
+        # entries or the members that can reach them.
+        if len(short) < len(starts):
+            more_i, more_d = _tables_from_nodes(network, short, snaps, starts, radius)
+            table_i[short], table_d[short] = more_i, more_d
+            continue
+        s2, n2, d2 = network.reach_from_snaps([snaps[i] for i in starts.tolist()], radius, TABLE_K)
+        wanted = np.zeros(n, dtype=bool)
+        wanted[short] = True
+        keep = wanted[n2]
+        more_i, more_d = _top_k(*_sorted_pairs(starts[s2[keep]], n2[keep], d2[keep]), n)
+        table_i[short], table_d[short] = more_i[short], more_d[short]
+    return _frozen(table_i), _frozen(table_d)
+
+
+def _tables_from_nodes(
+    network: WalkingNetwork, nodes: np.ndarray, snaps: tuple[Snap, ...], members: np.ndarray, radius: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """The :data:`TABLE_K` nearest ``members`` within ``radius`` on foot of each of ``nodes``,
+    by searching from the nodes: (place index, metres), each ``(len(nodes), TABLE_K)``.
+
+    A member is reached through either end of its edge; a distance over the radius
+    may have missed the shorter way round, so only those within it are kept.
+    """
+    mu = np.array([snaps[p].u for p in members.tolist()], dtype=np.int64)
+    mv = np.array([snaps[p].v for p in members.tolist()], dtype=np.int64)
+    wu = np.array([snaps[p].distance_m + snaps[p].to_u_m for p in members.tolist()])
+    wv = np.array([snaps[p].distance_m + snaps[p].to_v_m for p in members.tolist()])
+    table_i = np.full((len(nodes), TABLE_K), -1, dtype=np.int64)
+    table_d = np.full((len(nodes), TABLE_K), np.inf)
+    origin_xy = network.node_xy[nodes]
+    for part, searched, d in network.searches(origin_xy, radius, origin_nodes=nodes):
+        local = np.full(network.n_nodes, -1, dtype=np.int64)
+        local[searched] = np.arange(len(searched))
+        lu, lv = local[mu], local[mv]
+        inside = (lu >= 0) | (lv >= 0)
+        if not inside.any():
+            continue
+        # A column of inf stands for an end outside the searched area.
+        pad = np.column_stack([d, np.full(len(part), np.inf)])
+        walk = np.minimum(pad[:, lu[inside]] + wu[inside], pad[:, lv[inside]] + wv[inside])
+        walk[walk > radius] = np.inf
+        # Members are in ascending place order, so a stable sort ranks ties by place.
+        order = np.argsort(walk, axis=1, kind="stable")[:, :TABLE_K]
+        best = np.take_along_axis(walk, order, axis=1)
+        k = best.shape[1]
+        table_d[part, :k] = best
+        table_i[part, :k] = np.where(np.isfinite(best), members[inside][order], -1)
+    return table_i, table_d
+
+
+def _sorted_pairs(src: np.ndarray, node: np.ndarray, dist: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Pairs sorted by node, then distance, then place (equal distances rank stably)."""
+    order = np.lexsort((src, dist, node))
+    return src[order], node[order], dist[order]
+
+
+def _top_k(
+    src: np.ndarray, node: np.ndarray, dist: np.ndarray, n_nodes: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """The first :data:`TABLE_K` pairs of each node, from pairs in :func:`_sorted_pairs` order."""
+    table_i = np.full((n_nodes, TABLE_K), -1, dtype=np.int64)
+    table_d = np.full((n_nodes, TABLE_K), np.inf)
+    rank = np.arange(len(node)) - np.searchsorted(node, node, side="left")
+    keep = rank < TABLE_K
+    table_i[node[keep], rank[keep]] = src[keep]
+    table_d[node[keep], rank[keep]] = dist[keep]
+    return table_i, table_d
 
 
 def _kind_members(places: list[_Place]) -> dict[str, np.ndarray]:

@@ -69,6 +69,12 @@ entrances and lanes that the road layer does not draw."""
 _SNAP_PIECE_M = 25.0
 """Longest piece of road in the snapping index (long segments are cut for it)."""
 
+_SNAP_CELL_M = 30.0
+_SNAP_CELL_REACH_M = 200.0
+_MAX_SNAP_CELLS = 10_000_000
+"""Snap cells over the network's extent: 40 MB of offsets; a city (10x the demo
+district) fits, a province does not."""
+
 _SCAN_IN_NUMPY = 24
 """From this many candidate pieces on, a snap measures them with numpy (fixed cost
 ~15 µs) instead of a Python loop (~1 µs each): points far from any road."""
@@ -318,20 +324,24 @@ class WalkingNetwork:
         pb = a[rep] + f1 * d
         pd = pb - pa
         len2 = np.einsum("ij,ij->i", pd, pd)
-        # Plain lists again: snap_xy reads a handful of pieces per call.
-        self._pa_x: list[float] = pa[:, 0].tolist()
-        self._pa_y: list[float] = pa[:, 1].tolist()
-        self._pd_x: list[float] = pd[:, 0].tolist()
-        self._pd_y: list[float] = pd[:, 1].tolist()
-        self._plen2: list[float] = len2.tolist()
-        self._pedge: list[int] = edge[rep].tolist()
-        self._palong: list[float] = (along0[rep] + f0[:, 0] * seg_len[rep]).tolist()
-        self._pa_np, self._pd_np, self._plen2_np = pa, pd, len2
+        # One row per piece: (ax, ay, dx, dy, len2). snap_xy takes its handful of
+        # rows with one `take(...).tolist()` (~2 µs); per-piece Python lists were
+        # ~1 µs faster but cost ~250 bytes a piece: 650 MB at 100x the demo.
+        self._pieces = _frozen(np.column_stack([pa, pd, len2]))
+        self._pedge = _frozen(edge[rep].astype(np.int64))
+        self._palong = _frozen(along0[rep] + f0[:, 0] * seg_len[rep])
         self._piece_half = float(np.sqrt(len2.max(initial=0.0))) / 2 + 1e-9
         self._piece_tree = cKDTree((pa + pb) / 2)
         # Near the roads (where residents ask from) a snap is a cell look-up and a
-        # loop over ~7 pieces; elsewhere the ball query below.
-        self._snap_cells = SegmentCells.build(pa, pd) if len(pa) else None
+        # loop over ~7 pieces; elsewhere, and on networks too large for the cells'
+        # memory (a province), the ball query below (~4x slower, still ~70 µs).
+        extent = np.ptp(np.vstack([pa, pb]), axis=0) + 2 * _SNAP_CELL_REACH_M if len(pa) else np.zeros(2)
+        cells = float(np.prod(np.ceil(extent / _SNAP_CELL_M)))
+        self._snap_cells = (
+            SegmentCells.build(pa, pd, size=_SNAP_CELL_M, reach=_SNAP_CELL_REACH_M, max_cells=_MAX_SNAP_CELLS)
+            if len(pa) and cells <= _MAX_SNAP_CELLS
+            else None
+        )
 
     # --- basic facts ----------------------------------------------------------------
 
@@ -373,34 +383,33 @@ class WalkingNetwork:
             dist = math.sqrt(best[0])
         else:
             best, dist = self._nearest_piece_search(x, y)
-        _, piece, t, cx, cy = best
-        edge = self._pedge[piece]
+        _, piece, t, cx, cy, _ = best
+        edge = int(self._pedge[piece])
         length = self._len_list[edge]
-        along = min(length, self._palong[piece] + t * math.sqrt(self._plen2[piece]))
+        along = min(length, float(self._palong[piece]) + t * math.sqrt(best[5]))
         return Snap(
             edge, self._u_list[edge], self._v_list[edge], along, length, dist, float(x), float(y), cx, cy
         )
 
     def _nearest_piece_loop(
         self, x: float, y: float, found: list[int]
-    ) -> tuple[float, int, float, float, float]:
-        """(squared distance, piece, t, x, y) of the nearest of ``found`` (ascending:
-        ties go to the lowest piece, deterministically)."""
-        ax, ay, dx, dy, len2 = self._pa_x, self._pa_y, self._pd_x, self._pd_y, self._plen2
-        best = (math.inf, -1, 0.0, 0.0, 0.0)
-        for i in found:
-            px, py = x - ax[i], y - ay[i]
-            t = (px * dx[i] + py * dy[i]) / len2[i] if len2[i] > 0 else 0.0
+    ) -> tuple[float, int, float, float, float, float]:
+        """(squared distance, piece, t, x, y, piece length squared) of the nearest of
+        ``found`` (ascending: ties go to the lowest piece, deterministically)."""
+        best = (math.inf, -1, 0.0, 0.0, 0.0, 0.0)
+        for i, (ax, ay, dx, dy, len2) in zip(found, self._pieces.take(found, axis=0).tolist(), strict=True):
+            px, py = x - ax, y - ay
+            t = (px * dx + py * dy) / len2 if len2 > 0 else 0.0
             t = 0.0 if t < 0.0 else (1.0 if t > 1.0 else t)
-            cx, cy = ax[i] + t * dx[i], ay[i] + t * dy[i]
+            cx, cy = ax + t * dx, ay + t * dy
             d2 = (cx - x) ** 2 + (cy - y) ** 2
             if d2 < best[0]:
-                best = (d2, i, t, cx, cy)
+                best = (d2, i, t, cx, cy, len2)
         return best
 
     def _nearest_piece_search(
         self, x: float, y: float
-    ) -> tuple[tuple[float, int, float, float, float], float]:
+    ) -> tuple[tuple[float, int, float, float, float, float], float]:
         """The nearest piece by ball queries around the point, and its distance."""
         # Ball query around the point, widened until it provably holds the nearest
         # piece: a piece at distance d has its midpoint within d + half a piece, so
@@ -425,17 +434,18 @@ class WalkingNetwork:
 
     def _nearest_piece_numpy(
         self, x: float, y: float, found: list[int]
-    ) -> tuple[float, int, float, float, float]:
+    ) -> tuple[float, int, float, float, float, float]:
         """The same measure as snap_xy's loop, for many candidates at once."""
         i = np.sort(np.asarray(found, dtype=np.int64))
-        a, d, len2 = self._pa_np[i], self._pd_np[i], self._plen2_np[i]
+        rows = self._pieces[i]
+        a, d, len2 = rows[:, :2], rows[:, 2:4], rows[:, 4]
         safe = np.where(len2 > 0, len2, 1.0)
         t = np.where(len2 > 0, ((x - a[:, 0]) * d[:, 0] + (y - a[:, 1]) * d[:, 1]) / safe, 0.0)
         t = np.clip(t, 0.0, 1.0)
         c = a + t[:, None] * d
         d2 = (c[:, 0] - x) ** 2 + (c[:, 1] - y) ** 2
         j = int(np.argmin(d2))  # the first minimum: the lowest piece, as in the loop
-        return float(d2[j]), int(i[j]), float(t[j]), float(c[j, 0]), float(c[j, 1])
+        return float(d2[j]), int(i[j]), float(t[j]), float(c[j, 0]), float(c[j, 1]), float(len2[j])
 
     def snap_many_xy(self, xy: np.ndarray) -> list[Snap]:
         """Snap several EPSG:4545 points (shape (n, 2))."""
@@ -667,55 +677,173 @@ class WalkingNetwork:
 
     # --- many sources (service tables) ------------------------------------------------
 
-    def distances_from_snaps(
-        self, snaps: Sequence[Snap], limit_m: float = math.inf, max_cells: int = 8_000_000
-    ) -> Iterator[tuple[int, np.ndarray]]:
-        """Walking distance from each snapped point to every node, in chunks.
+    def reach_from_snaps(
+        self,
+        snaps: Sequence[Snap],
+        limit_m: float = math.inf,
+        keep_nearest: int | None = None,
+        max_cells: int = 8_000_000,
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Every (source, node, walking metres) pair no farther apart than ``limit_m``.
 
         Each point joins the graph as a virtual node linked to its edge's two ends
-        (off-network leg plus the along-edge part), so one scipy Dijkstra per chunk
-        answers for many points at once.
+        (off-network leg plus the along-edge part), so one scipy Dijkstra answers for
+        many points at once (see :meth:`searches`).
 
         Parameters
         ----------
         snaps : sequence of Snap
-            The sources.
+            The sources (``x, y`` is the source itself: the walk starts there).
         limit_m : float
-            Nodes farther than this stay at infinity.
+            Pairs farther apart than this are left out (infinite: every reachable
+            node).
+        keep_nearest : int, optional
+            Keep only pairs that can be among each node's ``keep_nearest`` nearest
+            sources (ties included), not every pair.
         max_cells : int
-            Cap on the size of one chunk's distance matrix (memory).
+            Cap on one Dijkstra call's dense distance matrix (memory).
+
+        Returns
+        -------
+        source, node : ndarray of int64
+            Index in ``snaps`` and node index of each pair.
+        metres : ndarray of float64
+            Walking distance of each pair.
+        """
+        c = len(snaps)
+        if c == 0 or self.n_nodes == 0:
+            return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
+        links = (
+            np.fromiter((s.u for s in snaps), np.int64, c),
+            np.fromiter((s.v for s in snaps), np.int64, c),
+            np.fromiter((s.distance_m + s.to_u_m for s in snaps), float, c),
+            np.fromiter((s.distance_m + s.to_v_m for s in snaps), float, c),
+        )
+        origin_xy = np.array([(s.x, s.y) for s in snaps], dtype=float).reshape(-1, 2)
+        found = []
+        for part, nodes, d in self.searches(origin_xy, limit_m, links=links, max_cells=max_cells):
+            if keep_nearest and len(part) > keep_nearest:
+                # Per node, only this chunk's nearest few (and any tied with the last)
+                # can be among the node's nearest overall.
+                kth = np.partition(d, keep_nearest - 1, axis=0)[keep_nearest - 1]
+                d = np.where(d <= kth, d, np.inf)
+            row, col = np.nonzero(np.isfinite(d))
+            found.append((part[row], nodes[col], d[row, col]))
+        return tuple(np.concatenate(col) for col in zip(*found, strict=True))  # type: ignore[return-value]
+
+    def searches(
+        self,
+        origin_xy: np.ndarray,
+        limit_m: float = math.inf,
+        links: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None,
+        origin_nodes: np.ndarray | None = None,
+        max_cells: int = 8_000_000,
+    ) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+        """Bounded shortest-path searches from many origins, a chunk at a time.
+
+        With a finite limit, origins are taken in spatial blocks and each block
+        searches only the part of the network within ``limit_m`` of its origins in a
+        straight line (a walk is never shorter than the straight line), so the cost
+        grows with the data, not with data × network.
+
+        Parameters
+        ----------
+        origin_xy : ndarray, shape (n, 2)
+            Where each origin is (EPSG:4545).
+        limit_m : float
+            Search radius on foot.
+        links : (u, v, to_u, to_v), optional
+            Origins off the network (snapped points): each joins the graph as a
+            virtual node linked to ``u`` and ``v`` at those costs. The links are one
+            way, so no walk passes *through* another origin.
+        origin_nodes : ndarray of int, optional
+            Origins on the network: their node indices (instead of ``links``).
+        max_cells : int
+            Cap on one Dijkstra call's dense distance matrix (memory).
 
         Yields
         ------
-        start : int
-            Index in ``snaps`` of the chunk's first row.
-        dist : ndarray, shape (chunk, n_nodes)
-            Metres, inf where not reached.
+        part : ndarray of int64
+            Indices of this chunk's origins.
+        nodes : ndarray of int64
+            The nodes searched (ascending).
+        metres : ndarray, shape (len(part), len(nodes))
+            Walking distances, inf beyond the limit or unreachable.
         """
-        n, c = self.n_nodes, len(snaps)
-        if c == 0:
-            return
-        virt = n + np.arange(c)
+        n, c = self.n_nodes, len(origin_xy)
+        if math.isfinite(limit_m):
+            # Origins in blocks two limits wide; a block's search area (its origins'
+            # extent plus the limit) then lies within its 3 x 3 neighbourhood of blocks.
+            size = 2 * limit_m
+            groups = _blocks(np.floor(origin_xy / size).astype(np.int64))
+            node_blocks = dict(_blocks(np.floor(self.node_xy / size).astype(np.int64)))
+        else:
+            groups = [((0, 0), np.arange(c))]
+        for (bx, by), group in groups:
+            if math.isfinite(limit_m):
+                lo = origin_xy[group].min(axis=0) - limit_m
+                hi = origin_xy[group].max(axis=0) + limit_m
+                near = [node_blocks.get((bx + i, by + j)) for i in (-1, 0, 1) for j in (-1, 0, 1)]
+                near_nodes = np.sort(np.concatenate([b for b in near if b is not None] or [_NO_NODES]))
+                xy = self.node_xy[near_nodes]
+                nodes = near_nodes[((xy >= lo) & (xy <= hi)).all(axis=1)]
+                graph = self.graph[nodes][:, nodes]
+            else:
+                nodes = np.arange(n)
+                graph = self.graph
+            local = np.full(n, -1, dtype=np.int64)
+            local[nodes] = np.arange(len(nodes))
+            m = len(nodes)
+            step = max(1, max_cells // (m + 1))
+            for start in range(0, len(group), step):
+                part = group[start : start + step]
+                if links is None:
+                    assert origin_nodes is not None
+                    d = dijkstra(graph, directed=True, indices=local[origin_nodes[part]], limit=limit_m)
+                else:
+                    d = self._search_from_links(graph, local, part, links, limit_m)
+                yield part, nodes, d
+
+    @staticmethod
+    def _search_from_links(
+        graph: csr_matrix,
+        local: np.ndarray,
+        part: np.ndarray,
+        links: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+        limit_m: float,
+    ) -> np.ndarray:
+        su, sv, wu, wv = links
+        m, g = graph.shape[0], len(part)
+        virt = m + np.arange(g)
         src = np.concatenate([virt, virt])
-        dst = np.array([s.u for s in snaps] + [s.v for s in snaps])
-        w = np.array([s.distance_m + s.to_u_m for s in snaps] + [s.distance_m + s.to_v_m for s in snaps])
-        g = self.graph.tocoo()
+        dst = np.concatenate([local[su[part]], local[sv[part]]])
+        w = np.concatenate([wu[part], wv[part]])
+        ok = (dst >= 0) & (w <= limit_m)  # an end outside the search area is beyond the limit
+        coo = graph.tocoo()
+        # A point exactly on a junction gives a zero weight: scipy's csgraph counts
+        # explicitly stored zeros in a sparse matrix as edges, so it stays a link.
         aug = csr_matrix(
             (
-                np.concatenate([g.data, w]),
-                (np.concatenate([g.row, src]), np.concatenate([g.col, dst])),
+                np.concatenate([coo.data, w[ok]]),
+                (np.concatenate([coo.row, src[ok]]), np.concatenate([coo.col, dst[ok]])),
             ),
-            shape=(n + c, n + c),
+            shape=(m + g, m + g),
         )
-        # Only the virtual -> end links are added, so the graph is directed: no walk
-        # may pass *through* another source point. A point exactly on a junction
-        # gives a zero weight: scipy's csgraph counts explicitly stored zeros in a
-        # sparse matrix as edges, so it stays a link.
-        step = max(1, max_cells // (n + c))
-        for start in range(0, c, step):
-            rows = virt[start : start + step]
-            d = dijkstra(aug, directed=True, indices=rows, limit=limit_m)
-            yield start, d[:, :n]
+        return dijkstra(aug, directed=True, indices=virt, limit=limit_m)[:, :m]
+
+
+_NO_NODES = np.zeros(0, dtype=np.int64)
+
+
+def _blocks(block: np.ndarray) -> list[tuple[tuple[int, int], np.ndarray]]:
+    """Indices grouped by their (column, row) block, each group ascending."""
+    if len(block) == 0:
+        return []
+    order = np.lexsort((np.arange(len(block)), block[:, 1], block[:, 0]))
+    key = block[order]
+    cuts = np.flatnonzero((key[1:] != key[:-1]).any(axis=1)) + 1
+    bounds = zip([0, *cuts], [*cuts, len(order)], strict=True)
+    return [((int(key[a, 0]), int(key[a, 1])), order[a:b]) for a, b in bounds]
 
 
 def _frozen(a: np.ndarray) -> np.ndarray:

@@ -472,3 +472,109 @@ def test_every_demo_opening_hours_parses(demo_frames) -> None:
     for layer in ("service_centers", "daycare_centers", "child_care", "facilities"):
         for text in demo_frames[layer]["opening_hours"]:
             assert parse_opening_hours(text) is not None, text
+
+
+# --- the junction tables themselves -----------------------------------------------------
+
+
+def brute_force_tables(index: ServiceIndex, net: WalkingNetwork) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Every junction's TABLE_K nearest members per kind, from one unbounded scipy
+    Dijkstra per place on a graph built here (ties by place index)."""
+    from scipy.sparse import csr_matrix
+
+    snaps = index._snaps
+    n, c = net.n_nodes, len(snaps)
+    rows, cols, weights = [], [], []
+    for e in range(net.n_edges):
+        u, v, w = int(net.edge_u[e]), int(net.edge_v[e]), float(net.edge_length[e])
+        if u != v:
+            rows += [u, v]
+            cols += [v, u]
+            weights += [w, w]
+    for i, s in enumerate(snaps):  # each place a one-way source, as walking from it
+        rows += [n + i, n + i]
+        cols += [s.u, s.v]
+        weights += [s.distance_m + s.to_u_m, s.distance_m + s.to_v_m]
+    best: dict[tuple[int, int], float] = {}  # parallel roads: keep the shorter (csr would sum them)
+    for r, cc, w in zip(rows, cols, weights, strict=True):
+        best[(r, cc)] = min(best.get((r, cc), np.inf), w)
+    keys = list(best)
+    graph = csr_matrix(
+        ([best[k] for k in keys], ([k[0] for k in keys], [k[1] for k in keys])), shape=(n + c, n + c)
+    )
+    dist = dijkstra(graph, directed=True, indices=n + np.arange(c))[:, :n] if c else np.zeros((0, n))
+    out = {}
+    for kind, kd in index._kinds.items():
+        m = kd.members
+        want = min(TABLE_K, len(m))
+        sub = dist[m]
+        order = np.lexsort((np.broadcast_to(m[:, None], sub.shape), sub), axis=0)[:want]
+        ref_d = np.take_along_axis(sub, order, axis=0).T
+        ref_i = np.where(np.isfinite(ref_d), m[order].T, -1)
+        out[kind] = (ref_i, ref_d)
+    return out
+
+
+def assert_tables_match(index: ServiceIndex, net: WalkingNetwork) -> None:
+    for kind, (ref_i, ref_d) in brute_force_tables(index, net).items():
+        kd = index._kinds[kind]
+        k = ref_i.shape[1]
+        np.testing.assert_array_equal(kd.table_idx[:, :k], ref_i, err_msg=kind)
+        np.testing.assert_allclose(kd.table_d[:, :k], ref_d, atol=1e-6, err_msg=kind)
+        assert (kd.table_idx[:, k:] == -1).all(), kind
+
+
+def test_demo_junction_tables_equal_brute_force(demo_index: ServiceIndex, demo_net: WalkingNetwork) -> None:
+    # Every kind: dense ones are filled by the first bounded pass, rare ones (9 childcare
+    # places) need the rounds of doubling radius, from junctions or from places.
+    assert_tables_match(demo_index, demo_net)
+
+
+@given(
+    seed=st.integers(0, 2**32 - 1),
+    n_places=st.integers(1, 30),
+    limit=st.sampled_from([150.0, 400.0, np.inf]),
+)
+@settings(max_examples=25, deadline=None)
+def test_junction_tables_equal_brute_force_on_random_grids(seed: int, n_places: int, limit: float) -> None:
+    # Places on a 100 m street grid with an island road; many sit on junctions or
+    # grid points at equal distances (ties); some kinds are rare, so the tables are
+    # completed in later rounds. A finite limit leaves farther places out.
+    rng = np.random.default_rng(seed)
+    roads = pd_concat(grid_roads(6), island_road())
+    net = WalkingNetwork.from_roads(roads)
+    xy = [tuple(v) for v in rng.integers(0, 6, (n_places, 2)) * 100 + rng.choice([0, 50], (n_places, 2))]
+    xy[0] = (5050.0, 0.0)  # one place on the island: unreachable from the grid
+    extra = [str(rng.choice(["", "childcare", "legal_advice"])) for _ in xy]
+    index = ServiceIndex.build({"service_centers": centres(xy, extra)}, net, limit_m=limit)
+    if np.isinf(limit):
+        assert_tables_match(index, net)
+    else:
+        for kind, (ref_i, ref_d) in brute_force_tables(index, net).items():
+            kd = index._kinds[kind]
+            within = ref_d <= limit
+            k = ref_i.shape[1]
+            got = np.where(within, kd.table_idx[:, :k], -1)
+            np.testing.assert_array_equal(got, np.where(within, ref_i, -1), err_msg=kind)
+            assert not np.isfinite(kd.table_d[:, :k][~within]).any(), kind
+
+
+@pytest.mark.parametrize("radius", [120.0, 260.0, 1000.0])
+def test_tables_searched_from_junctions_keep_only_walks_within_the_radius(radius: float) -> None:
+    # The later rounds may search from the junctions still short of entries; a place
+    # reached through one end of its road over the radius may have a shorter way
+    # round through the other end, so such a walk must not enter the table.
+    from geodata.nearest import _tables_from_nodes
+
+    net = WalkingNetwork.from_roads(grid_roads(6))
+    xy = [(50, 0), (250, 100), (300, 450), (500, 500), (0, 350), (120, 200)]
+    index = ServiceIndex.build({"service_centers": centres(xy)}, net)
+    ref_i, ref_d = brute_force_tables(index, net)["any"]
+    nodes = np.arange(net.n_nodes)
+    members = index._kinds["any"].members
+    got_i, got_d = _tables_from_nodes(net, nodes, index._snaps, members, radius)
+    within = ref_d <= radius
+    k = ref_i.shape[1]
+    np.testing.assert_array_equal(got_i[:, :k], np.where(within, ref_i, -1))
+    np.testing.assert_allclose(got_d[:, :k][within], ref_d[within], atol=1e-6)
+    assert not np.isfinite(got_d[:, :k][~within]).any()
