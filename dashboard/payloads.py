@@ -3,19 +3,25 @@
 Each face gets its own rendering of a layer (only the fields that face may show),
 in each language. The bytes are built once, gzipped once, and served with an ETag
 so that a browser that already has them transfers nothing.
+
+Faces that may see the same fields of a layer share one payload (the staff and
+wall faces, and often the public one): at 100 times the demo district a layer of
+roads alone is ~60 MB of GeoJSON, and building it once instead of three times
+saves a minute of start-up and the memory of two copies.
 """
 
 from __future__ import annotations
 
 import gzip
 import hashlib
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
+import orjson
+
 from geodata.dataset import Dataset
-from layers import FACES, Face, build_geojson, for_face
+from layers import FACES, Face, LayerSpec, build_geojson, for_face
 from layers.base import prepare
 
 from .i18n import LANGS
@@ -23,18 +29,23 @@ from .i18n import LANGS
 
 @dataclass(frozen=True)
 class Payload:
-    """One ready-to-send JSON document."""
+    """One ready-to-send JSON document, kept gzipped only (almost every client
+    accepts gzip; the plain bytes are made again for the few that do not)."""
 
-    body: bytes
     gzipped: bytes
     etag: str
     count: int
 
+    @property
+    def body(self) -> bytes:
+        """The uncompressed JSON."""
+        return gzip.decompress(self.gzipped)
+
 
 def make_payload(document: Mapping, count: int = 0) -> Payload:
-    body = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    """Serialise and gzip a JSON document once (orjson: ~10x faster than json.dumps)."""
+    body = orjson.dumps(document)
     return Payload(
-        body=body,
         gzipped=gzip.compress(body, compresslevel=6, mtime=0),
         etag=hashlib.sha1(body).hexdigest()[:16],
         count=count,
@@ -49,14 +60,27 @@ REFERENCED_NAMES = ("streets", "communities", "grids", "service_centers", "legal
 """Layers whose names replace their ids in popups (all non-personal)."""
 
 
+def _visible_fields(spec: LayerSpec, face: Face) -> tuple[str, ...]:
+    """What of a layer a face may see: two faces that see the same fields get the same file."""
+    return tuple(f.name for f in spec.fields_for(face, [f.name for f in spec.schema.fields]))
+
+
 def build_layer_payloads(dataset: Dataset) -> Mapping[PayloadKey, Payload]:
     """Every layer each face may draw, in every language."""
     payloads: dict[PayloadKey, Payload] = {}
     names = {f"{layer}.id": dataset.names_by_id(layer) for layer in REFERENCED_NAMES}
-    prepared = {spec.id: prepare(dataset[spec.id]) for face in FACES for spec in for_face(face)}
-    for face in FACES:
-        for spec in for_face(face):
+    built: dict[tuple[str, str, tuple[str, ...]], Payload] = {}
+    for layer_id in dict.fromkeys(spec.id for face in FACES for spec in for_face(face)):
+        prepared = None  # rows and geometries, made once per layer and dropped after it
+        for face in FACES:
+            spec = next((s for s in for_face(face) if s.id == layer_id), None)
+            if spec is None:
+                continue
             for lang in LANGS:
-                doc = build_geojson(spec, prepared[spec.id], face, lang, names)
-                payloads[(face, spec.id, lang)] = make_payload(doc, len(doc["features"]))
+                key = (layer_id, lang, _visible_fields(spec, face))
+                if key not in built:
+                    prepared = prepared or prepare(dataset[layer_id])
+                    doc = build_geojson(spec, prepared, face, lang, names)
+                    built[key] = make_payload(doc, len(doc["features"]))
+                payloads[(face, layer_id, lang)] = built[key]
     return MappingProxyType(payloads)

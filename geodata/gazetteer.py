@@ -453,13 +453,17 @@ class Gazetteer:
         spellings: list[tuple[int, str, tuple[int, ...] | None]] = []
         initials: list[tuple[int, str, tuple[int, ...] | None]] = []
         aliases: dict[str, list[int]] = {}
+        # Names repeat (a 人民路 in every district of a province): pinyin once per name.
+        spelled: dict[str, list[list[str]]] = {}
         for idx, place in enumerate(self.places):
             folded = _fold(place.name)
             if not folded:
                 continue
             names.append((idx, folded, None))
             seen_initials: set[str] = set()
-            for syllables in _spellings(place.name):
+            if place.name not in spelled:
+                spelled[place.name] = _spellings(place.name)
+            for syllables in spelled[place.name]:
                 offsets = tuple(sum(len(s) for s in syllables[:i]) for i in range(len(syllables)))
                 spellings.append((idx, "".join(syllables), offsets))
                 short = "".join(_initial(s) for s in syllables)

@@ -17,7 +17,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from dashboard.settings import Settings, local_secret
 
-from .passwords import generate_password, verify_password
+from .passwords import generate_password, hash_password, verify_password
 from .roles import ANONYMOUS, FACE_ROLES, ROLES, Principal
 from .service import AuthService
 from .store import Store
@@ -68,8 +68,9 @@ def ensure_demo_accounts(
         verify_password(password, existing["admin"].password_hash)
     )
     if not current:
+        shared_hash = hash_password(password)  # one password, printed below: one hash
         for name, role, street_id in wanted:
-            auth.add_user(name, role, password, street_id=street_id, demo=True)
+            auth.add_user(name, role, password, street_id=street_id, demo=True, password_hash=shared_hash)
     if not settings.demo_password:
         print(f"Red Map demo accounts: {', '.join(names)} — password: {password}", flush=True)
     return names
