@@ -58,7 +58,7 @@ bench-quick: $(VENV)/.dev
 	$(BIN)/python -m bench --quick --out bench/results/quick.json
 
 bench: $(VENV)/.dev
-	$(BIN)/python -m bench --out bench/results/full.json
+	$(BIN)/python -m bench --scale 1 --scale 10 --scale 100 --out bench/results/full.json
 
 clean:
 	rm -rf var/demo.gpkg .pytest_cache

@@ -73,6 +73,11 @@ def cached_demo(scale: int = 1) -> tuple[Path, float]:
     return path, time.perf_counter() - started
 
 
+def start_timeout_s(scale: int) -> float:
+    """How long an app on ``scale`` copies of the demo may take to start (~5 s a copy here)."""
+    return 120.0 + 8.0 * scale
+
+
 def app_env(data: Path, users_db: Path) -> dict[str, str]:
     """``REDMAP_*`` variables for an app on ``data`` with its own user store."""
     return {

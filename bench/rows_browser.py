@@ -17,7 +17,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from bench import servers
-from bench.data import DEMO_PASSWORD, Demo, app_env
+from bench.data import DEMO_PASSWORD, Demo, app_env, start_timeout_s
 from bench.report import Row, compare, not_measured
 from bench.rows_http import APP_READY, STAFF_ACCOUNT, _base_env
 
@@ -149,7 +149,17 @@ def rows(demo: Demo, quick: bool) -> list[Row]:
     with tempfile.TemporaryDirectory(prefix="redmap-bench-browser-") as tmp_name:
         tmp = Path(tmp_name)
         env = {**_base_env(), **app_env(demo.path, tmp / "users.sqlite")}
-        spec = [("app", "app:server", env, APP_READY, "/api/v1/openapi.json")]
+        spec = [
+            servers.ServerSpec(
+                "app",
+                "app:server",
+                env,
+                APP_READY,
+                "/api/v1/openapi.json",
+                preload=True,
+                timeout_s=start_timeout_s(demo.scale),
+            )
+        ]
         with servers.running(spec, tmp) as (app_srv,), sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
             try:

@@ -70,10 +70,26 @@ class Server:
             self.proc.wait(timeout=5)
 
 
-def start(name: str, app_spec: str, env: Mapping[str, str], log_dir: Path) -> Server:
-    """Start ``gunicorn -w 2 --worker-class sync -b 127.0.0.1:PORT app_spec`` from the repo root."""
+@dataclass(frozen=True)
+class ServerSpec:
+    """How to start one gunicorn server and know it is ready."""
+
+    name: str
+    app_spec: str
+    env: Mapping[str, str]
+    ready_marker: str
+    """A line each app instance logs once it is built."""
+    probe_path: str
+    preload: bool = False
+    """``--preload``: the master builds the app once and the workers share it
+    (copy-on-write), as the README recommends for Red Map."""
+    timeout_s: float = 90.0
+
+
+def start(spec: ServerSpec, log_dir: Path) -> Server:
+    """Start ``gunicorn -w 2 --worker-class sync [--preload] -b 127.0.0.1:PORT app`` from the repo root."""
     port = free_port()
-    log_path = log_dir / f"{name}.log"
+    log_path = log_dir / f"{spec.name}.log"
     gunicorn = Path(sys.executable).with_name("gunicorn")
     cmd = [
         str(gunicorn),
@@ -81,50 +97,53 @@ def start(name: str, app_spec: str, env: Mapping[str, str], log_dir: Path) -> Se
         str(WORKERS),
         "--worker-class",
         "sync",
+        *(["--preload"] if spec.preload else []),
         "-b",
         f"{HOST}:{port}",
         "--log-level",
         "warning",
-        app_spec,
+        spec.app_spec,
     ]
     started_at = time.perf_counter()
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(
             cmd,
             cwd=ROOT,
-            env={**os.environ, **env},
+            env={**os.environ, **spec.env},
             stdout=log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             start_new_session=True,  # its own process group: killpg reaches every worker
         )
-    return Server(name, port, proc, log_path, started_at)
+    return Server(spec.name, port, proc, log_path, started_at)
 
 
-def wait_ready(server: Server, marker: str, probe_path: str, timeout_s: float = 90.0) -> None:
-    """Wait until every worker has logged ``marker`` and ``probe_path`` answers 200.
+def wait_ready(server: Server, spec: ServerSpec) -> None:
+    """Wait until the app is built everywhere it will be and the probe answers 200.
 
     Without ``--preload`` each worker loads the app itself; measuring while one is
     still loading would halve the throughput, so the log is watched for each
-    worker's "ready" line.
+    worker's "ready" line. With it, the master's one line is enough: workers are
+    forked from it, ready at once.
 
     Raises
     ------
     RuntimeError
         The server died or did not get ready in time (its log tail is included).
     """
-    deadline = time.monotonic() + timeout_s
+    deadline = time.monotonic() + spec.timeout_s
+    builds = 1 if spec.preload else WORKERS
     while time.monotonic() < deadline:
         if server.proc.poll() is not None:
             raise RuntimeError(f"{server.name} exited ({server.proc.returncode}):\n{server.log_tail()}")
         text = server.log_path.read_text(errors="replace") if server.log_path.exists() else ""
-        if text.count(marker) >= WORKERS:
+        built = text.count(spec.ready_marker) >= builds and len(server.worker_pids()) >= WORKERS
+        if built and _status(server.port, spec.probe_path) == 200:
             if server.ready_s is None:
                 server.ready_s = time.perf_counter() - server.started_at
-            if _status(server.port, probe_path) == 200:
-                return
+            return
         time.sleep(0.02)
-    raise RuntimeError(f"{server.name} not ready after {timeout_s:.0f} s:\n{server.log_tail()}")
+    raise RuntimeError(f"{server.name} not ready after {spec.timeout_s:.0f} s:\n{server.log_tail()}")
 
 
 def _status(port: int, path: str) -> int:
@@ -139,22 +158,14 @@ def _status(port: int, path: str) -> int:
 
 
 @contextlib.contextmanager
-def running(
-    specs: list[tuple[str, str, Mapping[str, str], str, str]], log_dir: Path
-) -> Iterator[list[Server]]:
+def running(specs: list[ServerSpec], log_dir: Path) -> Iterator[list[Server]]:
     """Start servers one after the other (each ready before the next starts, so that
-    their boot times are not mixed up), and stop them all whatever happens.
-
-    Parameters
-    ----------
-    specs
-        ``(name, app_spec, env, ready_marker, probe_path)`` per server.
-    """
+    their boot times are not mixed up), and stop them all whatever happens."""
     servers: list[Server] = []
     try:
-        for name, app_spec, env, marker, probe in specs:
-            servers.append(start(name, app_spec, env, log_dir))
-            wait_ready(servers[-1], marker, probe)
+        for spec in specs:
+            servers.append(start(spec, log_dir))
+            wait_ready(servers[-1], spec)
         yield servers
     finally:
         for server in servers:
@@ -168,3 +179,20 @@ def rss_mb(pid: int) -> float | None:
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) / 1024
     return None
+
+
+def memory_mb(pid: int) -> dict[str, float] | None:
+    """A process's memory in MB: ``rss``, ``pss`` (shared pages split among the
+    processes sharing them: what a worker costs the machine) and ``uss`` (its
+    private pages); None if it is gone."""
+    wanted = {"Rss:": "rss", "Pss:": "pss", "Private_Clean:": "uss", "Private_Dirty:": "uss"}
+    out = {"rss": 0.0, "pss": 0.0, "uss": 0.0}
+    try:
+        text = Path(f"/proc/{pid}/smaps_rollup").read_text()
+    except OSError:
+        return None
+    for line in text.splitlines():
+        parts = line.split()
+        if parts and parts[0] in wanted:
+            out[wanted[parts[0]]] += int(parts[1]) / 1024
+    return out
