@@ -104,7 +104,16 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  opened and indexed in {time.perf_counter() - t:.1f} s", file=log)
         for name, run in sections(args):
             t = time.perf_counter()
-            rows += run(demo, args.quick)
+            try:
+                rows += run(demo, args.quick)
+            except Exception as error:
+                # One group failing must not lose the others' rows of a 45-minute run;
+                # quick mode is CI's smoke run, where a failure must fail.
+                if args.quick:
+                    raise
+                print(f"  {name} FAILED: {error}", file=log)
+                first_line = str(error).splitlines()[0][:160] if str(error) else type(error).__name__
+                rows.append(not_measured(f"{name}_{demo.label}", f"failed: {first_line}"))
             timings[f"{demo.label}_{name}_s"] = round(time.perf_counter() - t, 2)
             print(f"  {name}: {timings[f'{demo.label}_{name}_s']:.1f} s", file=log)
         if args.no_http:
