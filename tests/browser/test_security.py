@@ -76,3 +76,41 @@ def test_sign_in_shows_the_workspace_and_sign_out_ends_it(live_server, browser, 
     page.goto(live_server.url + "/staff/")
     assert "/login" in page.url
     context.close()
+
+
+@pytest.mark.parametrize("size", [(1366, 768), (390, 844)])
+def test_login_form_stays_on_screen_with_a_city_of_demo_accounts(browser, size) -> None:
+    # A city (10x the demo district) has 120 street accounts; listed under the form
+    # they once pushed the sign-in button above the top of the page, out of reach.
+    from pathlib import Path
+
+    from flask import Flask, render_template_string
+
+    from dashboard.auth.web import _LOGIN_TEMPLATE, _LOGIN_TEXT
+
+    names = ["admin", "viewer"] + [f"staff_renminlu{i}" for i in range(120)]
+    with Flask("t").test_request_context():
+        html = render_template_string(
+            _LOGIN_TEMPLATE,
+            t=_LOGIN_TEXT["zh"],
+            lang="zh",
+            other="en",
+            error=None,
+            next_path="",
+            csrf="x",
+            demo_accounts=names,
+        )
+    css = (Path(__file__).resolve().parents[2] / "assets" / "redmap.css").read_text(encoding="utf-8")
+    context = browser.new_context(viewport={"width": size[0], "height": size[1]})
+    try:
+        page = context.new_page()
+        page.set_content(
+            html.replace('<link rel="stylesheet" href="/assets/redmap.css">', f"<style>{css}</style>")
+        )
+        button = page.locator("button[type=submit]")
+        box = button.bounding_box()
+        assert box is not None and box["y"] >= 0 and box["y"] + box["height"] <= size[1]
+        assert page.locator(".rm-login-demo").evaluate("e => e.scrollHeight > e.clientHeight")
+        assert "staff_renminlu119" in page.locator(".rm-login-demo").inner_text()
+    finally:
+        context.close()
