@@ -48,7 +48,7 @@ def rows(demo: Demo, quick: bool) -> list[Row]:
     size = f"{network.n_nodes:,} junctions, {network.n_edges:,} edges, queries near homes (building groups)"
     out = [
         compare(
-            "walk_nearest_one_demo_vs_dijkstra_full",
+            f"walk_nearest_one_{demo.label}_vs_dijkstra_full",
             s_walk.median * 1e6,
             "µs",
             "csgraph.dijkstra full",
@@ -59,7 +59,7 @@ def rows(demo: Demo, quick: bool) -> list[Row]:
             "baseline: one-source Dijkstra from the snapped junction (snap not timed, no answer built)",
         ),
         compare(
-            "walk_nearest_one_demo_vs_dijkstra_1125m",
+            f"walk_nearest_one_{demo.label}_vs_dijkstra_1125m",
             s_walk.median * 1e6,
             "µs",
             f"csgraph.dijkstra limit={LIMIT_M:g}",
