@@ -6,7 +6,8 @@
 (function () {
   "use strict";
 
-  /* The newest hideout of each staff layer, kept by a clientside callback
+  /* The newest hideout of each staff layer, kept by redmap.staffLayers, which makes
+   * them, and by a clientside callback for the choropleth's, which the server makes
    * (redmap.rememberHideouts). dash-leaflet 1.1.3 draws a layer whose URL is still
    * loading with the props it had when the download began, and drops a hideout change
    * made meanwhile; the style and filter functions below read this registry first, so
@@ -17,14 +18,12 @@
     if (!context) { return {}; }
     var h = context.hideout || (context.props && context.props.hideout) || {};
     var latest = h.layer && latestHideouts[h.layer];
-    // Each staff hideout carries the server time it was made ("at"): the newer wins.
+    // Each staff hideout carries the time it was made ("at", in µs): the newer wins.
     return latest && (latest.at || 0) > (h.at || 0) ? latest : h;
   }
 
-  function rememberHideouts(layerHideouts, choropleth) {
-    (layerHideouts || []).concat([choropleth]).forEach(function (h) {
-      if (h && h.layer) { latestHideouts[h.layer] = h; }
-    });
+  function rememberHideouts(choropleth) {
+    if (choropleth && choropleth.layer) { latestHideouts[choropleth.layer] = choropleth; }
     return window.dash_clientside.no_update;
   }
 
@@ -482,9 +481,233 @@
       params.toString().replace(/%2C/g, ","));
   }
 
-  /* Staff table: a row chosen by click or by Enter/Space on the focused row is marked
-   * here at once and reported as {id, from: "table"} (the server then flies the map to
-   * it); one listener on the document serves every page of rows. */
+  /* Staff map: which layers are shown and what they show, from the page's filters,
+   * computed here so that the map follows a filter at once (the features are in the
+   * browser already; a server round trip only delayed them). The same rule as
+   * dashboard/workspace.py map_hideout_filters, which draws the first page:
+   *   - street, community and grid filter every layer that carries the field;
+   *   - an area layer of that level keeps the chosen area itself;
+   *   - the table's own fields and date range filter the layer that draws the table.
+   * config: {layers: {name: {id, url, fields}}, tables: {name: {mapLayer, dateField, filters}}}
+   * (dashboard/pages/staff.py map_config). The values only choose what the browser
+   * shows of data it holds; the server checks them again for the table. The layers
+   * whose hideout changes get it through dash_clientside.set_props. */
+  var AREA_OF = {streets: "street", communities: "community", grids: "grid"};
+  var PLACE_FIELDS = [["street", "street_id"], ["community", "community_id"], ["grid", "grid_id"]];
+
+  function canonical(value) {
+    if (Array.isArray(value)) { return "[" + value.map(canonical).join(",") + "]"; }
+    if (value && typeof value === "object") {
+      return "{" + Object.keys(value).sort().map(function (k) {
+        return JSON.stringify(k) + ":" + canonical(value[k]);
+      }).join(",") + "}";
+    }
+    return JSON.stringify(value === undefined ? null : value);
+  }
+
+  function dayAfter(iso) {
+    var d = new Date(iso.slice(0, 10) + "T00:00:00Z");
+    if (isNaN(d.getTime())) { return null; }
+    d.setUTCDate(d.getUTCDate() + 1);
+    return d.toISOString().slice(0, 10);
+  }
+
+  function isoDay(value) {
+    return typeof value === "string" && /^\d{4}-\d{2}-\d{2}/.test(value) ? value.slice(0, 10) : null;
+  }
+
+  /* The ids of a clientside callback's one wildcard output (Dash nests them in a list
+   * only when the callback has several outputs). */
+  function wildcardOutputs() {
+    var list = window.dash_clientside.callback_context.outputs_list || [];
+    return Array.isArray(list[0]) ? list[0] : list;
+  }
+
+  function staffLayers(chosen, table, street, community, grid, values, start, end, fieldIds, hideouts, config) {
+    var nu = window.dash_clientside.no_update;
+    config = config || {layers: {}, tables: {}};
+    var spec = config.tables[table] || config.tables.grid_events || {};
+    var place = {
+      street: typeof street === "string" && street ? street : null,
+      community: typeof community === "string" && community ? community : null,
+      grid: typeof grid === "string" && grid ? grid : null
+    };
+    var fields = {};
+    (fieldIds || []).forEach(function (id, i) {
+      var v = values && values[i];
+      v = typeof v === "string" ? [v] : v;
+      if (id && (spec.filters || []).indexOf(id.field) !== -1 && Array.isArray(v) && v.length) {
+        fields[id.field] = v;
+      }
+    });
+    var from = isoDay(start), to = isoDay(end);
+    var shown = Array.isArray(chosen) ? chosen : [];
+    (hideouts || []).forEach(function (old) {
+      var layer = old && old.layer;
+      var own = layer && config.layers[layer];
+      if (!own) { return; }  // the basemap: never changes
+      var isShown = shown.indexOf(layer) !== -1;
+      // A layer that stays hidden keeps its filters: it gets new ones when shown.
+      if (old.hidden && !isShown) { return; }
+      var wanted = {}, ranges = {};
+      var has = function (f) { return own.fields.indexOf(f) !== -1; };
+      PLACE_FIELDS.forEach(function (pair) {
+        if (place[pair[0]] && has(pair[1])) { wanted[pair[1]] = place[pair[0]]; }
+      });
+      if (AREA_OF[layer] && place[AREA_OF[layer]]) { wanted.id = place[AREA_OF[layer]]; }
+      if (spec.mapLayer === layer) {
+        Object.keys(fields).forEach(function (f) { if (has(f)) { wanted[f] = fields[f]; } });
+        if (spec.dateField && has(spec.dateField) && (from || to)) {
+          ranges[spec.dateField] = [from, to ? dayAfter(to) : null];
+        }
+      }
+      // Unchanged hideouts are not set again: setting one makes dash-leaflet redraw the layer.
+      if (canonical(wanted) === canonical(old.filters) && canonical(ranges) === canonical(old.ranges || {}) &&
+          !isShown === !!old.hidden) {
+        return;
+      }
+      var next = Object.assign({}, old, {filters: wanted, ranges: ranges, hidden: !isShown});
+      // Newer than any hideout before it, whichever clock made that one (see hideoutOf).
+      next.at = Math.max(Date.now() * 1000, (old.at || 0) + 1);
+      latestHideouts[layer] = next;
+      window.dash_clientside.set_props(own.id, {hideout: next});
+    });
+    return nu;
+  }
+
+  /* Staff map: a layer's data is fetched the first time it is ticked, and kept after. */
+  function staffLayerUrls(chosen, urls, config) {
+    var nu = window.dash_clientside.no_update;
+    var outputs = wildcardOutputs();
+    var shown = Array.isArray(chosen) ? chosen : [];
+    return outputs.map(function (out, i) {
+      var own = out && out.id && config && config.layers[out.id.layer];
+      var url = urls && urls[i];
+      return own && shown.indexOf(out.id.layer) !== -1 && url !== own.url ? own.url : nu;
+    });
+  }
+
+  /* Staff table: the server sends one page of rows, the note, the pager and the chart as
+   * data (already masked for the viewer, see dashboard/pages/staff_table.py) and this
+   * draws them, with text nodes only. Dash components per cell made every later update
+   * of the page slower. The table goes into #staff-records beside the rows' store, which
+   * draws nothing; the note, pager and chart into elements Dash never fills. */
+  function el(tag, attrs, text) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) { node.setAttribute(k, attrs[k]); });
+    if (text !== undefined && text !== null) { node.textContent = String(text); }
+    return node;
+  }
+
+  var SORT_MARK = {descending: " \u25bc", ascending: " \u25b2", none: ""};
+
+  function recordsTable(data) {
+    var table = el("table", {"class": "rm-table"});
+    table.appendChild(el("caption", {"class": "rm-visually-hidden"}, data.caption));
+    var head = el("tr");
+    (data.columns || []).forEach(function (c) {
+      var th = el("th", {scope: "col", "class": c.cls, "aria-sort": c.sort, "data-col": c.id});
+      var button = el("button", {type: "button", "class": "rm-sort", title: c.title}, c.name);
+      button.appendChild(el("span", {"class": "rm-sort-mark", "aria-hidden": "true"}, SORT_MARK[c.sort] || ""));
+      th.appendChild(button);
+      head.appendChild(th);
+    });
+    table.appendChild(el("thead")).appendChild(head);
+    var body = table.appendChild(el("tbody"));
+    var rows = data.rows || [];
+    rows.forEach(function (cells, i) {
+      var id = data.ids[i], selected = id === data.selected;
+      // Focusable, so Enter chooses it from the keyboard (rowEvent below).
+      var tr = el("tr", {tabindex: "0", "class": selected ? "rm-row rm-row-selected" : "rm-row",
+                         "data-row-id": id, "aria-selected": selected ? "true" : "false"});
+      cells.forEach(function (text) { tr.appendChild(el("td", null, text)); });
+      body.appendChild(tr);
+    });
+    if (!rows.length) {
+      var none = el("tr");
+      none.appendChild(el("td", {colspan: String(Math.max(1, (data.columns || []).length)),
+                                 "class": "rm-no-rows"}, data.empty));
+      body.appendChild(none);
+    }
+    return table;
+  }
+
+  function pagerNav(data) {
+    var nav = el("nav", {"class": "rm-pager", "aria-label": data.label});
+    data.steps.forEach(function (s, i) {
+      if (i === 2) { nav.appendChild(el("span", {"class": "rm-page-at"}, data.at)); }
+      var button = el("button", {type: "button", "class": "rm-page-step", title: s.title, "aria-label": s.title,
+                                 "data-step": s.to}, s.text);
+      button.disabled = !!s.disabled;
+      nav.appendChild(button);
+    });
+    return nav;
+  }
+
+  function chartBars(data) {
+    var list = el("ul", {"class": "rm-sbars"});
+    data.bars.forEach(function (bar) {
+      var label = bar[0], n = bar[1];
+      var li = el("li", {"data-count": String(n), "data-label": label});
+      li.appendChild(el("span", {"class": "rm-sbar-label"}, label));
+      var track = li.appendChild(el("span", {"class": "rm-sbar-track"}));
+      var fill = track.appendChild(el("span", {"class": "rm-sbar"}));
+      fill.style.width = (100 * n / data.top).toFixed(1) + "%";
+      li.appendChild(el("span", {"class": "rm-sbar-value"}, n.toLocaleString("en-US")));
+      list.appendChild(li);
+    });
+    return [el("div", {"class": "rm-sbars-title"}, data.title), list];
+  }
+
+  /* The element of `root` that has the focus, as a selector that finds its successor. */
+  function focusKey(root) {
+    var focused = document.activeElement;
+    if (!root || !focused || !root.contains(focused)) { return null; }
+    var th = focused.closest("th[data-col]"), tr = focused.closest("tr[data-row-id]");
+    var step = focused.closest("[data-step]");
+    return th ? 'th[data-col="' + CSS.escape(th.getAttribute("data-col")) + '"] button'
+      : tr ? 'tr[data-row-id="' + CSS.escape(tr.getAttribute("data-row-id")) + '"]'
+      : step ? '[data-step="' + CSS.escape(step.getAttribute("data-step")) + '"]' : null;
+  }
+
+  /* Replace what `box` holds (but for Dash's own nodes: none here draw any) with `nodes`,
+   * keeping the keyboard focus on the same header, row or button. */
+  function redraw(box, nodes) {
+    if (!box) { return; }
+    var key = focusKey(box);
+    Array.prototype.slice.call(box.querySelectorAll(":scope > [data-rm-drawn]")).forEach(function (n) {
+      box.removeChild(n);
+    });
+    nodes.forEach(function (n) { n.setAttribute("data-rm-drawn", ""); box.appendChild(n); });
+    var again = key && box.querySelector(key);
+    if (again) { again.focus({preventScroll: true}); }
+  }
+
+  /* Clientside callback on the rows' store: draw table, note, pager and (unless a sort
+   * or page left the counts as they were) chart; bring the chosen row into view. Returns
+   * the map's viewport when a new place was chosen: the flight starts after the drawing. */
+  function drawRecords(data) {
+    if (!data || !data.table) { return window.dash_clientside.no_update; }
+    var box = document.getElementById("staff-records");
+    redraw(box, [recordsTable(data.table)]);
+    var note = document.getElementById("staff-records-note");
+    if (note) { note.textContent = data.note || ""; }
+    redraw(document.getElementById("staff-pager"), data.pager ? [pagerNav(data.pager)] : []);
+    if (data.chart) { redraw(document.getElementById("staff-chart"), chartBars(data.chart)); }
+    var row = box && box.querySelector("tr.rm-row-selected");
+    if (row) { row.scrollIntoView({block: "nearest"}); }
+    return data.view || window.dash_clientside.no_update;
+  }
+
+  /* A row chosen by click or by Enter/Space on the focused row is marked here at once
+   * and reported as {id, from: "table"} (the server then flies the map to it); a
+   * header's sort button as {col}, a pager button as {to}. One listener serves every page. */
+  function report(store, data) {
+    if (window.dash_clientside && window.dash_clientside.set_props) {
+      data.at = Date.now();
+      window.dash_clientside.set_props(store, {data: data});
+    }
+  }
   function chooseRow(row) {
     var table = row.closest("table");
     if (table) {
@@ -495,13 +718,13 @@
     }
     row.classList.add("rm-row-selected");
     row.setAttribute("aria-selected", "true");
-    if (window.dash_clientside && window.dash_clientside.set_props) {
-      window.dash_clientside.set_props("staff-selected", {
-        data: {id: row.getAttribute("data-row-id"), from: "table", at: Date.now()}
-      });
-    }
+    report("staff-selected", {id: row.getAttribute("data-row-id"), from: "table"});
   }
   function rowEvent(e) {
+    var sort = e.type === "click" && e.target.closest && e.target.closest("#staff-records th[data-col] button");
+    if (sort) { report("staff-sort-by", {col: sort.parentNode.getAttribute("data-col")}); return; }
+    var step = e.type === "click" && e.target.closest && e.target.closest("#staff-pager button[data-step]");
+    if (step) { report("staff-page-to", {to: step.getAttribute("data-step")}); return; }
     var row = e.target.closest && e.target.closest("#staff-records tr[data-row-id]");
     if (!row) { return; }
     if (e.type === "keydown") {
@@ -513,20 +736,13 @@
   document.addEventListener("click", rowEvent);
   document.addEventListener("keydown", rowEvent);
 
-  /* After the server drew a page holding the row chosen on the map: bring it into view. */
-  function showSelectedRow() {
-    window.setTimeout(function () {
-      var row = document.querySelector("#staff-records tr.rm-row-selected");
-      if (row) { row.scrollIntoView({block: "nearest"}); }
-    }, 0);
-    return window.dash_clientside.no_update;
-  }
-
   window.redmap = Object.assign({}, window.redmap, {
     pubLocate: pubLocate,
     pubSync: pubSync,
     pubAnswered: pubAnswered,
-    showSelectedRow: showSelectedRow,
+    drawRecords: drawRecords,
+    staffLayers: staffLayers,
+    staffLayerUrls: staffLayerUrls,
     staffMoved: staffMoved,
     rememberHideouts: rememberHideouts,
     wallConfig: wallConfig,

@@ -6,15 +6,17 @@ data they may read comes from their account, never from the request.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from dashboard.auth.roles import Principal
 from geodata.dataset import Dataset
 from geodata.privacy import mask_personal_fields
-from geodata.schema import layer
+from geodata.schema import Field, layer
 from layers.base import display_value
 
 MAX_ROWS = 500
@@ -56,20 +58,31 @@ def table_rows(
     head = frame.head(max_rows)
     shown = mask_personal_fields(layer_name, head[list(columns)], viewer.sees_personal_data_of)
     masked = masked_rows(layer_name, head, viewer)
-    # Referenced streets, communities and grids read by name, not by code.
-    lookups = {f"{ref}.id": dataset.names_by_id(ref) for ref in ("communities", "grids", "legal_teams")}
-    lookups["streets.id"] = dataset.names_by_id("streets", "name" if lang == "zh" else "name_en")
-    rows = []
-    for record in shown.to_dict("records"):
-        row = {}
-        for name in columns:
-            f = schema.field(name)
-            value = None if _missing(record[name]) else record[name]
-            named = lookups.get(f.references or "", {}).get(str(value)) if value is not None else None
-            row[name] = named if named is not None else display_value(f, value, lang)
-        rows.append(row)
-    specs = [{"name": schema.field(n).label(lang), "id": n} for n in columns]
+    fields = [schema.field(n) for n in columns]
+    texts = {}  # column by column: a page is a few hundred cells, drawn per request
+    for f in fields:
+        ref = (f.references or "").removesuffix(".id")
+        # Referenced streets, communities and grids read by name, not by code.
+        names = (
+            dataset.names_by_id(ref, "name_en" if ref == "streets" and lang == "en" else "name")
+            if ref in _NAMED
+            else {}
+        )
+        texts[f.name] = [_text(f, v, names, lang) for v in shown[f.name].tolist()]
+    rows = [{f.name: texts[f.name][i] for f in fields} for i in range(len(shown))]
+    specs = [{"name": f.label(lang), "id": f.name} for f in fields]
     return RecordView(columns=specs, rows=rows, total=total, masked_rows=masked)
+
+
+_NAMED = frozenset({"streets", "communities", "grids", "legal_teams"})
+"""Layers a record refers to by id whose names the table shows instead."""
+
+
+def _text(f: Field, value: Any, names: Mapping[str, str], lang: str) -> str:
+    """One cell as the table shows it: a referenced place by name, else the value's display."""
+    value = None if _missing(value) else value
+    named = names.get(str(value)) if value is not None else None
+    return named if named is not None else display_value(f, value, lang)
 
 
 def _missing(value: Any) -> bool:
@@ -163,10 +176,13 @@ def arrange(
         return frame.sort_values("id", kind="stable")
     descending = query.descending if query.sort else True  # newest first by default
     key = display_key(dataset, layer_name, sort, frame[sort], lang)
-    order = pd.DataFrame({"k": key, "id": frame["id"].astype(str)}, index=frame.index).sort_values(
-        ["k", "id"], ascending=[not descending, True], na_position="last", kind="stable"
-    )
-    return frame.loc[order.index]
+    # Codes in sorted order (missing values -1): one lexsort instead of a two-column
+    # sort of the frame, a few milliseconds on every change of the filters.
+    codes, _ = pd.factorize(key, sort=True)
+    last = np.iinfo(np.int64).max
+    rank = np.where(codes < 0, last, -codes if descending else codes)
+    ids, _ = pd.factorize(frame["id"].astype(str), sort=True)
+    return frame.iloc[np.lexsort((ids, rank))]
 
 
 def masked_rows(layer_name: str, frame: pd.DataFrame, viewer: Principal) -> int:

@@ -3,10 +3,13 @@
 One set of filters (street → community → grid, a date range, the table's own
 fields) drives the map, the table and the chart together; see
 :mod:`dashboard.workspace`. Every map layer is in the page from the start and is
-shown, hidden and filtered through its ``hideout`` in the browser, so a filter
-change sends a few hundred bytes, never the features again. Layer visibility is our
-own panel, not dash-leaflet's LayersControl, whose overlay state breaks on Dash ≥ 4.2
-(BRIEF §6). The URL holds the whole state (:mod:`dashboard.permalink`).
+shown, hidden and filtered through its ``hideout``, which the browser computes itself
+(``redmap.staffLayers``, from :func:`map_config`), so a filter change redraws the map
+without a round trip and never sends the features again. A filter change is one
+request: the table, note, pager and chart as data (``staff_table``); the link and the
+place lists follow its answer. Layer visibility is our own panel, not dash-leaflet's
+LayersControl, whose overlay state breaks on Dash ≥ 4.2 (BRIEF §6). The URL holds the
+whole state (:mod:`dashboard.permalink`).
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from dashboard.choropleth import LEVELS, METRICS, SCHEMES
 from dashboard.context import FACE_PREFIX, AppContext
 from dashboard.gaps import GAP_MINUTES
 from dashboard.i18n import t
-from dashboard.maps import district_map, geojson_layer, js
+from dashboard.maps import district_map, geojson_layer, js, layer_id
 from dashboard.pages.common import lang_switch, layout_for_request, make_dash
 from dashboard.workspace import (
     TABLES,
@@ -66,11 +69,14 @@ class Ids:
     IN_VIEW = "staff-in-view"
     SEARCH = "staff-search"
     RECORDS = "staff-records"
+    ROWS = "staff-records-rows"  # table, pager, note and chart as data, inside RECORDS (see staff_table)
+    SORT_BY = "staff-sort-by"  # a header's sort button clicked: {"col", "at"} (see redmap.js)
+    PAGE_TO = "staff-page-to"  # a pager button clicked: {"to", "at"} (see redmap.js)
     RECORDS_NOTE = "staff-records-note"
     PAGER = "staff-pager"
     TABLE_QUERY = "staff-table-query"
+    ANSWERED = "staff-answered"  # the table answered new filters {"at", "place"}: link and lists follow
     SELECTED = "staff-selected"
-    SCROLLED = "staff-scrolled"
     EXPORT_PNG = "staff-export-png"
     CHART = "staff-chart"
     METRIC = "staff-metric"
@@ -84,6 +90,9 @@ class Ids:
     GAP_LAYER = "staff-gap-layer"
     SELECTION = "staff-selection"
     HIDEOUTS = "staff-hideouts"
+    THEME_STREET = "staff-theme-street"  # the street, passed on while a theme is shown
+    MAP_FILTERS = "staff-map-filters"  # nominal output of redmap.staffLayers (it sets hideouts itself)
+    MAP_CONFIG = "staff-map-config"  # what redmap.staffLayers needs (see map_config)
     TABS = "staff-tabs"
 
     @staticmethod
@@ -140,6 +149,27 @@ def layer_hideout(
     if layer == "three_no_compounds":
         hideout["colorBy"] = {"field": "stage", "colors": STAGE_COLORS}
     return hideout
+
+
+def map_config(ctx: AppContext, lang: str) -> dict[str, Any]:
+    """What the browser needs to show, hide and filter the panel layers itself
+    (``redmap.staffLayers``): each layer's component id, URL and filterable properties,
+    and each table's map layer, date field and field filters."""
+    properties = layer_properties()
+    return {
+        "layers": {
+            layer: {
+                "id": layer_id(FACE, layer),
+                "url": ctx.layer_url(FACE, layer, lang),
+                "fields": sorted(properties[layer]),
+            }
+            for layer in panel_layers()
+        },
+        "tables": {
+            name: {"mapLayer": spec.map_layer, "dateField": spec.date_field, "filters": list(spec.filters)}
+            for name, spec in TABLES.items()
+        },
+    }
 
 
 def stamp() -> int:
@@ -410,7 +440,9 @@ def table_panel(ctx: AppContext, state: permalink.StaffState, lang: str) -> html
                 [
                     html.Div(
                         [
-                            html.Div(id=Ids.RECORDS, className="rm-table-scroll"),
+                            # redmap.drawRecords draws the table, note, pager and chart from the
+                            # rows' store into these; Dash never fills them.
+                            html.Div(dcc.Store(id=Ids.ROWS), id=Ids.RECORDS, className="rm-table-scroll"),
                             html.Div(
                                 [
                                     html.Span(
@@ -583,10 +615,15 @@ def layout(ctx: AppContext, lang: str) -> html.Div:
             dcc.Location(id=Ids.URL, refresh=False),
             dcc.Store(id=Ids.LANG, data=lang),
             dcc.Store(id=Ids.HIDEOUTS),
+            dcc.Store(id=Ids.MAP_CONFIG, data=map_config(ctx, lang)),
+            dcc.Store(id=Ids.MAP_FILTERS),
             dcc.Store(id=Ids.TABLE_QUERY),
+            dcc.Store(id=Ids.ANSWERED),
+            dcc.Store(id=Ids.SORT_BY),
+            dcc.Store(id=Ids.PAGE_TO),
+            dcc.Store(id=Ids.THEME_STREET),
             # The chosen row: {"id", "from": "table" | "map" | "link"} (see redmap.js).
             dcc.Store(id=Ids.SELECTED, data=selected_from_link(state)),
-            dcc.Store(id=Ids.SCROLLED),
             # A link's view, until the map reports its own (see redmap.staffMoved).
             dcc.Store(
                 id=Ids.VIEW,

@@ -13,7 +13,7 @@ from typing import Any
 
 import dash_leaflet as dl
 import pandas as pd
-from dash import ALL, Dash, Input, Output, State, html, no_update
+from dash import ALL, Dash, Input, Output, State, dcc, html, no_update, set_props
 from dash import ctx as dash_ctx
 
 from dashboard import permalink
@@ -29,14 +29,11 @@ from dashboard.pages.staff import (
     FACE,
     Ids,
     field_filters,
-    layer_hideout,
-    layer_properties,
-    overdue_before,
     panel_layers,
     place_bounds,
     stamp,
 )
-from dashboard.pages.staff_table import PAGE, SORT, next_query, pager, records_table
+from dashboard.pages.staff_table import PAGE, SORT, next_query, pager_data, table_data
 from dashboard.records import PAGE_SIZE, TableQuery, arrange, masked_rows, page_count, page_of_row, table_rows
 from dashboard.workspace import (
     TABLES,
@@ -70,17 +67,17 @@ def filter_inputs() -> list[Input]:
     ]
 
 
+def filter_states() -> list[State]:
+    """:func:`filter_inputs` as states, in the same order."""
+    return [State(i.component_id, i.component_property) for i in filter_inputs()]
+
+
 def _choice(value: Any, allowed: tuple[Any, ...], default: Any) -> Any:
     """``value`` when it is one of ``allowed`` (and of the same type), else ``default``."""
     for option in allowed:
         if type(value) is type(option) and value == option:
             return value
     return default
-
-
-def _same(new: dict[str, Any], old: Any) -> bool:
-    """Whether two hideouts say the same, whenever they were made."""
-    return isinstance(old, dict) and {**new, "at": 0} == {**old, "at": 0}
 
 
 def _table(value: Any) -> TableSpec:
@@ -102,34 +99,42 @@ def register(app: Dash, ctx: AppContext) -> None:
     dataset = ctx.dataset
     places = PlaceTree.of(dataset)
     times = WalkTimes(dataset, ctx.finder)
-    properties = layer_properties()
     known_layers = set(panel_layers())
-    before = overdue_before(ctx)
 
     def filters_from(table, street, community, grid, values, ids, start, end, bbox=None) -> Filters:
         return Filters.from_browser(
             places, table, street, community, grid, start, end, _field_values(values, ids), bbox
         )
 
-    # -- street → community → grid -------------------------------------------------
-    # One callback for both levels: every view of the data waits for the cascade, and
-    # each level answered on its own was another round trip before the table moved.
+    # -- street → community → grid ---------------------------------------------------
+    # Only the lists are outputs, and they follow the table's answer (ANSWERED says which
+    # level changed): nothing on the way to the table and the map waits for them, and
+    # their request goes after the table's. Every view of the data reads the three values
+    # as they are and drops a community or grid outside the street itself
+    # (Filters.from_browser); a value that no longer fits is cleared here as a side
+    # update, which the views then see as one more change.
     @app.callback(
         Output(Ids.COMMUNITY, "options"),
-        Output(Ids.COMMUNITY, "value"),
         Output(Ids.GRID, "options"),
-        Output(Ids.GRID, "value"),
-        Input(Ids.STREET, "value"),
-        Input(Ids.COMMUNITY, "value"),
+        Input(Ids.ANSWERED, "data"),
+        State(Ids.STREET, "value"),
+        State(Ids.COMMUNITY, "value"),
         State(Ids.GRID, "value"),
         prevent_initial_call=True,
     )
-    def cascade_places(street: Any, community: Any, grid: Any):
+    def cascade_places(answered: Any, street: Any, community: Any, grid: Any):
+        level = answered.get("place") if isinstance(answered, dict) else None
+        if level not in (Ids.STREET, Ids.COMMUNITY):  # a grid, or no place: the lists stand
+            return no_update, no_update
         f = Filters.from_browser(places, None, street, community, grid)
+        if community is not None and f.community != community:
+            set_props(Ids.COMMUNITY, {"value": f.community})
+        if grid is not None and f.grid != grid:
+            set_props(Ids.GRID, {"value": f.grid})
         grids = grid_options(dataset, f.street, f.community)
-        if dash_ctx.triggered_id == Ids.COMMUNITY:  # the street's communities stay listed
-            return no_update, f.community, grids, f.grid
-        return community_options(dataset, f.street), f.community, grids, f.grid
+        if level == Ids.COMMUNITY:  # the street's communities stay listed
+            return no_update, grids
+        return community_options(dataset, f.street), grids
 
     # -- the table's own filters ----------------------------------------------------
     @app.callback(
@@ -142,77 +147,56 @@ def register(app: Dash, ctx: AppContext) -> None:
         return field_filters(_table(table).layer, {}, _lang(lang, ctx))
 
     # -- map layers: shown, hidden and filtered in the browser ------------------------
-    @app.callback(
-        Output(layer_id(FACE, ALL), "url"),  # type: ignore[arg-type]
-        Output(layer_id(FACE, ALL), "hideout"),  # type: ignore[arg-type]
+    # Computed in the browser (redmap.staffLayers, the rule of map_hideout_filters): the
+    # features are there already, and a round trip only kept the map behind the table.
+    # It sets the hideouts that change itself (dash_clientside.set_props): as a wildcard
+    # output over every layer, Dash's own bookkeeping took longer than the redraw.
+    # A layer's data is fetched when it is first ticked (redmap.staffLayerUrls).
+    app.clientside_callback(
+        "function() { return window.redmap.staffLayers.apply(null, arguments); }",
+        Output(Ids.MAP_FILTERS, "data"),
         Input(Ids.LAYERS, "value"),
         *filter_inputs(),
         State({"type": Ids.FIELD, "field": ALL}, "id"),
-        State(layer_id(FACE, ALL), "url"),  # type: ignore[arg-type]
         State(layer_id(FACE, ALL), "hideout"),  # type: ignore[arg-type]
-        State(Ids.LANG, "data"),
+        State(Ids.MAP_CONFIG, "data"),
     )
-    def show_layers(
-        layers, table, street, community, grid, values, start, end, field_ids, urls, hideouts, lang
-    ):
-        lang = _lang(lang, ctx)
-        chosen = (
-            {x for x in layers if isinstance(x, str)} & known_layers if isinstance(layers, list) else set()
-        )
-        spec = _table(table)
-        f = filters_from(spec, street, community, grid, values, field_ids, start, end)
-        out_urls, out_hideouts = [], []
-        # The layers' ids come with the request (the outputs Dash expects): read defensively.
-        outs = dash_ctx.outputs_list[0] if dash_ctx.outputs_list else []
-        outs = outs if isinstance(outs, list) else []
-        ids = [o.get("id") if isinstance(o, dict) else None for o in outs]
-        urls = urls if isinstance(urls, list) and len(urls) == len(ids) else [None] * len(ids)
-        hideouts = hideouts if isinstance(hideouts, list) and len(hideouts) == len(ids) else [{}] * len(ids)
-        for id_, url, hideout in zip(ids, urls, hideouts, strict=True):
-            layer = id_.get("layer") if isinstance(id_, dict) else None
-            if layer not in known_layers:  # the basemap: never changes
-                out_urls.append(no_update)
-                out_hideouts.append(no_update)
-                continue
-            shown = layer in chosen
-            # Once loaded a layer keeps its data; hiding it is a filter, not a download.
-            wanted_url = ctx.layer_url(FACE, layer, lang) if shown else (url or None)
-            new = dict(hideout) if isinstance(hideout, dict) else {}
-            new.update(layer_hideout(layer, shown, spec, f, properties[layer], before))
-            # Unchanged props are not sent again: setting one makes dash-leaflet redraw
-            # (or refetch) the layer, and a refetch racing a filter change draws it unfiltered.
-            out_urls.append(no_update if wanted_url == url else wanted_url)
-            out_hideouts.append(no_update if _same(new, hideout) else new)
-        return out_urls, out_hideouts
-
-    # The newest hideouts for the map's style and filter functions (see assets/redmap.js).
     app.clientside_callback(
-        "function(layers, choropleth) { return window.redmap.rememberHideouts(layers, choropleth); }",
+        "function(chosen, urls, config) { return window.redmap.staffLayerUrls(chosen, urls, config); }",
+        Output(layer_id(FACE, ALL), "url"),  # type: ignore[arg-type]
+        Input(Ids.LAYERS, "value"),
+        State(layer_id(FACE, ALL), "url"),  # type: ignore[arg-type]
+        State(Ids.MAP_CONFIG, "data"),
+    )
+
+    # The newest choropleth hideout for the map's style functions (see assets/redmap.js;
+    # redmap.staffLayers keeps the layers' own).
+    app.clientside_callback(
+        "function(choropleth) { return window.redmap.rememberHideouts(choropleth); }",
         Output(Ids.HIDEOUTS, "data"),
-        Input(layer_id(FACE, ALL), "hideout"),  # type: ignore[arg-type]
         Input(Ids.CHOROPLETH, "hideout"),
     )
 
     # -- table and chart -----------------------------------------------------------------
+    # Table, pager, note and chart travel as data in one store, drawn by redmap.drawRecords:
+    # as Dash components (a few hundred for a page) they made every update of the page slower.
     @app.callback(
         Output(Ids.RECORDS, "children"),
-        Output(Ids.PAGER, "children"),
-        Output(Ids.RECORDS_NOTE, "children"),
-        Output(Ids.CHART, "children"),
         Output(Ids.TABLE_QUERY, "data"),
+        Output(Ids.ANSWERED, "data"),
         *filter_inputs(),
         Input(Ids.IN_VIEW, "value"),
         Input(Ids.VIEW, "data"),
         Input(Ids.LANG, "data"),
         Input(Ids.SEARCH, "value"),
-        Input({"type": SORT, "col": ALL}, "n_clicks"),
-        Input({"type": PAGE, "to": ALL}, "n_clicks"),
+        Input(Ids.SORT_BY, "data"),
+        Input(Ids.PAGE_TO, "data"),
         Input(Ids.SELECTED, "data"),
         State({"type": Ids.FIELD, "field": ALL}, "id"),
         State(Ids.TABLE_QUERY, "data"),
     )
     def show_records(table, street, community, grid, values, start, end, in_view, view, lang,
-                     search, _sorts, _pages, selected, field_ids, arranged_as):  # fmt: skip
+                     search, sort_by, page_to, selected, field_ids, arranged_as):  # fmt: skip
         # Several inputs can change in one call (the map reports its view as the page
         # settles): only when every one of them is a table action is it a table action.
         triggers = list(dash_ctx.triggered_prop_ids.values()) if dash_ctx.triggered_prop_ids else []
@@ -226,7 +210,7 @@ def register(app: Dash, ctx: AppContext) -> None:
         ):
             # The map moved and nothing depends on it; or a row was chosen in the table,
             # which marks it itself.
-            return (no_update,) * 5
+            return (no_update,) * 3
         lang = _lang(lang, ctx)
         spec = _table(table)
         bbox = view.get("bounds") if in_view and isinstance(view, dict) else None
@@ -234,6 +218,10 @@ def register(app: Dash, ctx: AppContext) -> None:
         frame = filtered(dataset, spec, f)
         table_action = bool(triggers) and all(_table_control(i) for i in triggers)
         trigger = triggers[0] if len(triggers) == 1 else None
+        if trigger == Ids.SORT_BY:  # a header clicked in the browser: {"col", "at"}
+            trigger = {"type": SORT, "col": sort_by.get("col") if isinstance(sort_by, dict) else None}
+        if trigger == Ids.PAGE_TO:  # a pager button clicked in the browser: {"to", "at"}
+            trigger = {"type": PAGE, "to": page_to.get("to") if isinstance(page_to, dict) else None}
         if Ids.TABLE in triggers:  # another table: its own default order, the search kept
             query = next_query(TableQuery(), Ids.SEARCH, search)
         else:
@@ -251,26 +239,25 @@ def register(app: Dash, ctx: AppContext) -> None:
         shown = rows.iloc[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
         view_ = table_rows(dataset, spec.layer, shown, spec.columns, viewer, lang, max_rows=PAGE_SIZE)
         masked = masked_rows(spec.layer, rows, viewer)
-        note = records_note(page * PAGE_SIZE, view_.shown, len(rows), masked, lang)
-        chart = no_update if table_action else chart_bars(frame, spec, lang)
-        return (
-            records_table(view_, spec.layer, query, spec.date_field, chosen, lang),
-            pager(page, pages, lang) if pages > 1 else None,
-            note,
-            chart,
-            query.to_browser(),
-        )
+        drawn = {
+            "table": table_data(view_, spec.layer, query, spec.date_field, chosen, lang),
+            "note": records_note(page * PAGE_SIZE, view_.shown, len(rows), masked, lang),
+            "pager": pager_data(page, pages, lang),
+        }
+        if not table_action:  # sorting or paging leaves the counts as they are
+            drawn["chart"] = chart_data(frame, spec, lang)
+        place = next((i for i in (Ids.STREET, Ids.COMMUNITY, Ids.GRID) if i in triggers), None)
+        if place:
+            # The map follows a new place once the table is drawn: a flight is a second of
+            # repaints, and started first it held the table back.
+            drawn["view"] = follow(f)
+        # What the link and the place lists follow: which filters the table answered.
+        answered = {"at": stamp(), "place": place} if any(_filter_control(i) for i in triggers) else no_update
+        return dcc.Store(id=Ids.ROWS, data=drawn), query.to_browser(), answered
 
-    # -- the map follows the place chosen -------------------------------------------------
-    @app.callback(
-        Output(Ids.MAP, "viewport", allow_duplicate=True),
-        Input(Ids.STREET, "value"),
-        Input(Ids.COMMUNITY, "value"),
-        Input(Ids.GRID, "value"),
-        prevent_initial_call=True,
-    )
-    def zoom_to_place(street: Any, community: Any, grid: Any):
-        bounds = place_bounds(ctx, Filters.from_browser(places, None, street, community, grid))
+    def follow(f: Filters) -> dict[str, Any]:
+        """The map's flight to the narrowest place chosen, or back to the district."""
+        bounds = place_bounds(ctx, f)
         if bounds is None:
             west, south, east, north = (float(v) for v in dataset["district"].total_bounds)
             bounds = [[south, west], [north, east]]
@@ -337,12 +324,13 @@ def register(app: Dash, ctx: AppContext) -> None:
             return no_update
         return {"id": feature_id, "from": "map"}
 
-    # The row chosen on the map, on its page now: scroll it into view.
+    # Table, note, pager and chart drawn; a row chosen on the map scrolled into view; then
+    # the map's flight to a new place.
     app.clientside_callback(
-        "function(table) { return window.redmap.showSelectedRow(table); }",
-        Output(Ids.SCROLLED, "data"),
-        Input(Ids.RECORDS, "children"),
-        prevent_initial_call=True,
+        "function(rows) { return window.redmap.drawRecords(rows); }",
+        Output(Ids.MAP, "viewport", allow_duplicate=True),
+        Input(Ids.ROWS, "data"),
+        prevent_initial_call="initial_duplicate",
     )
 
     # -- PNG of the map and chart for a report (drawn in the browser, assets/redmap_png.js) --
@@ -372,6 +360,20 @@ def register(app: Dash, ctx: AppContext) -> None:
     )
 
     # -- choropleth and gaps ------------------------------------------------------------
+    # A new street reaches them only while a theme is shown: otherwise they would answer
+    # "nothing to draw" to every filter change, two requests the table waited behind.
+    app.clientside_callback(
+        """function(street, metric, tab) {
+            if (!metric && tab !== "themes") { return window.dash_clientside.no_update; }
+            return {street: street, at: Date.now()};
+        }""",
+        Output(Ids.THEME_STREET, "data"),
+        Input(Ids.STREET, "value"),
+        State(Ids.METRIC, "value"),
+        State(Ids.TABS, "value"),
+        prevent_initial_call=True,
+    )
+
     @app.callback(
         Output(Ids.CHOROPLETH, "url"),
         Output(Ids.CHOROPLETH, "hideout"),
@@ -379,19 +381,24 @@ def register(app: Dash, ctx: AppContext) -> None:
         Input(Ids.METRIC, "value"),
         Input(Ids.LEVEL, "value"),
         Input(Ids.SCHEME, "value"),
-        Input(Ids.STREET, "value"),
+        Input(Ids.THEME_STREET, "data"),
         Input(Ids.DATES, "start_date"),
         Input(Ids.DATES, "end_date"),
         Input(Ids.GAP_KIND, "value"),
         Input(Ids.GAP_MINUTES, "value"),
+        State(Ids.STREET, "value"),
         State(Ids.CHOROPLETH, "hideout"),
         State(Ids.LANG, "data"),
     )
-    def show_choropleth(metric, level, scheme, street, start, end, kind, minutes, hideout, lang):
+    def show_choropleth(
+        metric, level, scheme, _street_changed, start, end, kind, minutes, street, hideout, lang
+    ):
         lang = _lang(lang, ctx)
         hideout = dict(hideout) if isinstance(hideout, dict) else {}
         metric = _choice(metric, (*METRICS, COVERAGE), None)
         if metric is None:
+            if hideout.get("choropleth") == {}:  # nothing drawn: a new street changes nothing
+                return no_update, no_update, no_update
             hideout["choropleth"], hideout["at"] = {}, stamp()
             return None, hideout, []
         level = _choice(level, tuple(LEVELS), "grids")
@@ -421,13 +428,15 @@ def register(app: Dash, ctx: AppContext) -> None:
         Output(Ids.GAP_SUMMARY, "children"),
         Input(Ids.GAP_KIND, "value"),
         Input(Ids.GAP_MINUTES, "value"),
-        Input(Ids.STREET, "value"),
+        Input(Ids.THEME_STREET, "data"),
         Input(Ids.TABS, "value"),
+        State(Ids.STREET, "value"),
+        State(Ids.GAP_SUMMARY, "children"),
         State(Ids.LANG, "data"),
     )
-    def show_gaps(kind, minutes, street, tab, lang):
+    def show_gaps(kind, minutes, _street_changed, tab, street, shown, lang):
         if tab != "themes":  # computed only when someone looks (~0.1 s the first time per service)
-            return None, ""
+            return (None, "") if shown else (no_update, no_update)
         lang = _lang(lang, ctx)
         kind = _choice(kind, ctx.finder.kinds, "any")
         minutes = _choice(minutes, GAP_MINUTES, 15)
@@ -446,11 +455,13 @@ def register(app: Dash, ctx: AppContext) -> None:
         return {"type": "FeatureCollection", "features": features}, gap_text(summary, ctx, kind, lang)
 
     # -- the URL holds the state ----------------------------------------------------------
+    # A filter reaches the link through the table's answer (ANSWERED): its request then
+    # goes after the table's, not beside it, and the link follows a moment later.
     @app.callback(
         Output(Ids.URL, "search"),
         *[Output(Ids.export(fmt), "href") for fmt in EXPORT_FORMATS],
         Input(Ids.LAYERS, "value"),
-        *filter_inputs(),
+        Input(Ids.ANSWERED, "data"),
         Input(Ids.METRIC, "value"),
         Input(Ids.LEVEL, "value"),
         Input(Ids.SCHEME, "value"),
@@ -459,11 +470,12 @@ def register(app: Dash, ctx: AppContext) -> None:
         Input(Ids.IN_VIEW, "value"),
         Input(Ids.VIEW, "data"),
         Input(Ids.SELECTED, "data"),
+        *filter_states(),
         State({"type": Ids.FIELD, "field": ALL}, "id"),
         prevent_initial_call=True,
     )
-    def remember_state(layers, table, street, community, grid, values, start, end, metric, level, scheme,
-                       gap, minutes, in_view, view, selected, field_ids):  # fmt: skip
+    def remember_state(layers, _answered, metric, level, scheme, gap, minutes, in_view, view, selected,
+                       table, street, community, grid, values, start, end, field_ids):  # fmt: skip
         spec = _table(table)
         f = filters_from(spec, street, community, grid, values, field_ids, start, end)
         lat_lon_zoom = None
@@ -496,11 +508,16 @@ def register(app: Dash, ctx: AppContext) -> None:
         return query, *export_hrefs(query, view if state.in_view else None)
 
 
+def _filter_control(component_id: Any) -> bool:
+    """Whether a trigger is one of the filters (:func:`filter_inputs`), which the link holds."""
+    if isinstance(component_id, dict):
+        return component_id.get("type") == Ids.FIELD
+    return component_id in (Ids.TABLE, Ids.STREET, Ids.COMMUNITY, Ids.GRID, Ids.DATES)
+
+
 def _table_control(component_id: Any) -> bool:
     """Whether a trigger only rearranges the table (sort, page, search, chosen row)."""
-    if isinstance(component_id, dict):
-        return component_id.get("type") in (SORT, PAGE)
-    return component_id in (Ids.SEARCH, Ids.SELECTED)
+    return component_id in (Ids.SEARCH, Ids.SELECTED, Ids.SORT_BY, Ids.PAGE_TO)
 
 
 def export_hrefs(query: str, view: Any = None) -> list[str]:
@@ -523,34 +540,18 @@ def records_note(first: int, shown: int, total: int, masked: int, lang: str) -> 
     return text + (f"; personal data masked in {masked:,} (other streets)" if masked else "")
 
 
-def chart_bars(frame: pd.DataFrame, spec: TableSpec, lang: str) -> list[Any]:
-    """Bars of the filtered rows by the table's chart field, as plain HTML.
+def chart_data(frame: pd.DataFrame, spec: TableSpec, lang: str) -> dict[str, Any]:
+    """Bars of the filtered rows by the table's chart field, as data for ``redmap.drawRecords``
+    (``title``, ``bars`` of ``[label, count]``, ``top``: the longest bar's count).
 
     A handful of bars needs no charting library: Plotly would add 1.5 MB to the page.
     """
     counts = chart_counts(frame, spec, lang)
-    top = max(int(counts.max()), 1) if len(counts) else 1
-    title = schema_layer(spec.layer).field(spec.chart_field).label(lang)
-    return [
-        html.Div(title, className="rm-sbars-title"),
-        html.Ul(
-            [
-                html.Li(
-                    [
-                        html.Span(label, className="rm-sbar-label"),
-                        html.Span(
-                            html.Span(className="rm-sbar", style={"width": f"{100 * int(n) / top:.1f}%"}),
-                            className="rm-sbar-track",
-                        ),
-                        html.Span(f"{int(n):,}", className="rm-sbar-value"),
-                    ],
-                    **{"data-count": int(n), "data-label": label},
-                )
-                for label, n in counts.items()
-            ],
-            className="rm-sbars",
-        ),
-    ]
+    return {
+        "title": schema_layer(spec.layer).field(spec.chart_field).label(lang),
+        "bars": [[str(label), int(n)] for label, n in counts.items()],
+        "top": max(int(counts.max()), 1) if len(counts) else 1,
+    }
 
 
 def legend(result: Choropleth, label: str, level: str, scheme: str, digits: int, lang: str) -> list[Any]:

@@ -1,27 +1,30 @@
-"""The staff workspace's record table: one page of rows, drawn on the server.
+"""The staff workspace's record table: one page of rows, arranged on the server.
 
 The table sends and draws one page (:data:`dashboard.records.PAGE_SIZE` rows) of
 the filtered, searched and sorted records, never the whole table: a grid library
 (AG Grid) cost the page 0.6 MB of scripts and every filter change the full rows.
-Sorting, searching and paging are server round trips of a few kilobytes; choosing
-a row is handled in the browser (``redmap.js``) and reaches the server as the id
-in the ``staff-selected`` store.
+Sorting, searching and paging are server round trips of a few kilobytes. The page
+of rows, the pager, the note and the chart travel as plain data and ``redmap.js``
+draws them (``redmap.drawRecords``); headers, pager buttons and rows report a click
+in a store (``staff-sort-by``, ``staff-page-to``, ``staff-selected``).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from dash import html
-
 from dashboard.i18n import t
 from dashboard.records import RecordView, TableQuery
 from geodata.schema import layer as schema_layer
 
 SORT = "staff-sort"
-"""Pattern id of the column headers' sort buttons: ``{"type": SORT, "col": name}``."""
+"""A sort request, as :func:`next_query` takes it: ``{"type": SORT, "col": name}``. The
+headers' buttons are drawn in the browser and report a click in the ``staff-sort-by``
+store (``{"col": name, "at": ms}``)."""
 PAGE = "staff-page"
-"""Pattern id of the pager's buttons: ``{"type": PAGE, "to": "first"|"prev"|"next"|"last"}``."""
+"""A paging request, as :func:`next_query` takes it: ``{"type": PAGE, "to": "first"|"prev"|"next"|"last"}``.
+The pager's buttons are drawn in the browser and report a click in the ``staff-page-to``
+store (``{"to": step, "at": ms}``)."""
 PAGE_STEPS = ("first", "prev", "next", "last")
 
 _WIDE = frozenset({"description", "address", "name", "property_company", "services", "opening_hours"})
@@ -39,15 +42,19 @@ def column_class(layer: str, name: str) -> str:
     return "rm-col-wide" if name in _WIDE else "rm-col-text"
 
 
-def records_table(
+def table_data(
     view: RecordView, layer: str, query: TableQuery, default_sort: str | None, selected: str | None, lang: str
-) -> html.Table:
-    """One page of records as an HTML table with sortable headers.
+) -> dict[str, Any]:
+    """One page of records as plain data for ``redmap.drawRecords`` (``assets/redmap.js``).
+
+    The browser draws the table from this with text nodes only. A Dash component per
+    cell made every later update of the page slower: the renderer checks each
+    component's props on every store change, and 50 rows are over 450 of them.
 
     Parameters
     ----------
     view : RecordView
-        The page's rows, already masked for the viewer.
+        The page's rows, already masked for the viewer: nothing here unmasks.
     layer : str
         The table's layer (column sizes come from its schema).
     query : TableQuery
@@ -58,77 +65,60 @@ def records_table(
         Id of the chosen row, highlighted.
     lang : str
         ``zh`` or ``en``.
+
+    Returns
+    -------
+    dict
+        ``columns`` (``id``, ``name``, ``cls``, ``sort`` as in ``aria-sort``, ``title``),
+        ``rows`` (each a list of display strings in column order), ``ids`` (each
+        row's id), ``selected``, and the texts ``caption`` and ``empty``.
     """
     sort = query.sort or default_sort
     descending = query.descending if query.sort else True
-    head = []
+    columns = []
     for column in view.columns:
         name = column["id"]
         state = ("descending" if descending else "ascending") if name == sort else "none"
-        mark = {"descending": " ▼", "ascending": " ▲", "none": ""}[state]
-        head.append(
-            html.Th(
-                html.Button(
-                    [column["name"], html.Span(mark, className="rm-sort-mark", **{"aria-hidden": "true"})],
-                    id={"type": SORT, "col": name},
-                    className="rm-sort",
-                    title=t("sort_by", lang).format(column["name"]),
-                ),
-                scope="col",
-                className=column_class(layer, name),
-                **{"aria-sort": state, "data-col": name},
-            )
+        columns.append(
+            {
+                "id": name,
+                "name": str(column["name"]),
+                "cls": column_class(layer, name),
+                "sort": state,
+                "title": t("sort_by", lang).format(column["name"]),
+            }
         )
     names = [c["id"] for c in view.columns]
-    body = [_row(row, names, str(row["id"]) == selected) for row in view.rows]
-    if not body:
-        body = [html.Tr(html.Td(t("no_rows", lang), colSpan=max(1, len(names)), className="rm-no-rows"))]
-    return html.Table(
-        [
-            html.Caption(t("records", lang), className="rm-visually-hidden"),
-            html.Thead(html.Tr(head)),
-            html.Tbody(body),
-        ],
-        className="rm-table",
-    )
+    return {
+        "columns": columns,
+        "rows": [[str(row[n]) for n in names] for row in view.rows],
+        "ids": [str(row["id"]) for row in view.rows],
+        "selected": selected,
+        "caption": t("records", lang),
+        "empty": t("no_rows", lang),
+    }
 
 
-def _row(row: dict[str, Any], names: list[str], selected: bool) -> html.Tr:
-    # Focusable, so Enter chooses it from the keyboard (redmap.js listens on the table).
-    return html.Tr(
-        [html.Td(str(row[n])) for n in names],
-        tabIndex=0,
-        className="rm-row rm-row-selected" if selected else "rm-row",
-        **{"data-row-id": str(row["id"]), "aria-selected": "true" if selected else "false"},
-    )
-
-
-def pager(page: int, pages: int, lang: str) -> html.Nav:
-    """First / previous / next / last page buttons around "page x of y"."""
+def pager_data(page: int, pages: int, lang: str) -> dict[str, Any] | None:
+    """First / previous / next / last page buttons around "page x of y", as data for
+    ``redmap.drawRecords``; None when one page holds every row."""
+    if pages <= 1:
+        return None
     labels = {"first": "«", "prev": "‹", "next": "›", "last": "»"}
     at_start, at_end = page <= 0, page >= pages - 1
-    buttons = {
-        step: html.Button(
-            labels[step],
-            id={"type": PAGE, "to": step},
-            className="rm-page-step",
-            disabled=at_start if step in ("first", "prev") else at_end,
-            title=t(f"page_{step}", lang),
-            **{"aria-label": t(f"page_{step}", lang)},
-        )
-        for step in PAGE_STEPS
-    }
-    return html.Nav(
-        [
-            buttons["first"],
-            buttons["prev"],
-            html.Span(t("page_of", lang).format(page + 1, pages), className="rm-page-at"),
-            buttons["next"],
-            buttons["last"],
+    return {
+        "label": t("pages", lang),
+        "at": t("page_of", lang).format(page + 1, pages),
+        "steps": [
+            {
+                "to": step,
+                "text": labels[step],
+                "title": t(f"page_{step}", lang),
+                "disabled": at_start if step in ("first", "prev") else at_end,
+            }
+            for step in PAGE_STEPS
         ],
-        className="rm-pager",
-        **{"aria-label": t("pages", lang)},
-    )
+    }
 
 
 def next_query(query: TableQuery, trigger: Any, search: Any, pages_hint: int | None = None) -> TableQuery:

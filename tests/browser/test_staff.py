@@ -71,7 +71,8 @@ def test_a_street_filter_narrows_map_table_and_chart(live_server, demo_dataset, 
         "#staff-chart [data-count]", "els => els.map(e => Number(e.dataset.count))"
     )
     assert sum(bars) == expected
-    assert "street=" + street["id"] in page.url
+    # The link follows the table's answer.
+    page.wait_for_function("s => location.search.includes(s)", arg="street=" + street["id"])
     assert_clean(watch, live_server.url)
 
 
@@ -87,6 +88,65 @@ def test_a_stage_filter_shows_the_stuck_compounds_on_map_and_table(live_server, 
     )
     ids = set(column(page, "id"))
     assert ids == set(stuck["id"])
+    assert_clean(watch, live_server.url)
+
+
+def test_kinds_chosen_in_the_page_narrow_map_and_table_alike(live_server, demo_dataset, open_page):
+    centres = demo_dataset["service_centers"]
+    street = demo_dataset["streets"].sort_values("id").iloc[3]
+    in_street = centres[centres["street_id"] == street["id"]]
+    url = f"{live_server.url}/staff/?table=service_centers&layers=service_centers&street={street['id']}"
+    page, watch = open_page(url, W, H, live_server.url, login="admin")
+    count = "n => document.querySelectorAll('path.rm-f-service_centers').length === n"
+    wait_total(page, len(in_street))
+    page.wait_for_function(count, arg=len(in_street))
+    # Kinds chosen on the page: the map filters itself (the street still applies), the
+    # table asks the server; both must list the same centres.
+    page.locator(".rm-field-filter").first.click()
+    for label, kinds in (("公园", {"park"}), ("广场", {"park", "square"})):
+        page.get_by_role("option", name=label).click()
+        chosen = in_street[in_street["site_type"].isin(kinds)]
+        assert 0 < len(chosen) < len(in_street)
+        wait_total(page, len(chosen))
+        page.wait_for_function(count, arg=len(chosen))
+        assert set(column(page, "id")) == set(chosen["id"])
+    assert_clean(watch, live_server.url)
+
+
+def test_a_community_lists_its_grids_and_another_street_lets_go_of_it(live_server, demo_dataset, open_page):
+    from playwright.sync_api import expect
+
+    streets = demo_dataset["streets"].sort_values("id")
+    communities, grids, events = (demo_dataset[n] for n in ("communities", "grids", "grid_events"))
+    first, second = streets.iloc[3], streets.iloc[5]
+    community = communities[communities["street_id"] == first["id"]].sort_values("id").iloc[0]
+    page, watch = open_page(live_server.url + "/staff/", W, H, live_server.url, login="admin")
+    wait_total(page, len(events))
+
+    def offers(dropdown: str, places) -> None:
+        """The dropdown lists exactly these places, by name in id order."""
+        page.locator(dropdown).click()
+        expect(page.locator(".dash-dropdown-content [role=option]")).to_have_text(
+            list(places.sort_values("id")["name"])
+        )
+        page.keyboard.press("Escape")
+
+    page.locator("#staff-street").click()
+    page.get_by_role("option", name=first["name"]).click()
+    wait_total(page, int((events["street_id"] == first["id"]).sum()))
+    offers("#staff-community", communities[communities["street_id"] == first["id"]])
+    page.locator("#staff-community").click()
+    page.get_by_role("option", name=community["name"]).click()
+    wait_total(page, int((events["community_id"] == community["id"]).sum()))
+    offers("#staff-grid", grids[grids["community_id"] == community["id"]])
+    page.wait_for_function("s => location.search.includes(s)", arg="community=" + community["id"])
+    # Another street: the first one's community no longer applies, in the table, the list or the link.
+    page.locator("#staff-street").click()
+    page.get_by_role("option", name=second["name"]).click()
+    wait_total(page, int((events["street_id"] == second["id"]).sum()))
+    offers("#staff-community", communities[communities["street_id"] == second["id"]])
+    page.wait_for_function("() => !location.search.includes('community=')")
+    assert community["name"] not in page.locator("#staff-community").inner_text()
     assert_clean(watch, live_server.url)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from dashboard.auth.roles import Principal
-from dashboard.pages.staff_table import PAGE, SORT, next_query
+from dashboard.pages.staff_table import PAGE, SORT, next_query, pager_data, table_data
 from dashboard.records import (
     PAGE_SIZE,
     TableQuery,
@@ -131,3 +131,54 @@ def test_a_query_from_the_browser_is_checked():
     )
     assert TableQuery.from_browser("garbage", columns) == TableQuery()
     assert TableQuery.from_browser({"page": True}, columns).page == 0
+
+
+# ---- what the browser is sent to draw (redmap.drawRecords) -------------------------------
+
+
+def test_the_page_sent_to_the_browser_holds_other_streets_personal_data_masked(demo_dataset):
+    spec = TABLES["mediation_cases"]
+    frame = demo_dataset[spec.layer]
+    own = str(frame["street_id"].iloc[0])
+    page = frame.head(PAGE_SIZE)
+    view = table_rows(demo_dataset, spec.layer, page, spec.columns, staff_of(own))
+    data = table_data(view, spec.layer, TableQuery(), spec.date_field, None, "zh")
+    phone = [c["id"] for c in data["columns"]].index("disputant_phone")
+    raw = dict(zip(page["id"].astype(str), page["disputant_phone"], strict=True))
+    streets = page["street_id"].astype(str)
+    others = [
+        (cells[phone], raw[row_id])
+        for row_id, cells, street in zip(data["ids"], data["rows"], streets, strict=True)
+        if street != own and isinstance(raw[row_id], str) and raw[row_id]
+    ]
+    assert others, "the demo's first page has phones from other streets"
+    assert all("****" in shown and shown != phone_number for shown, phone_number in others)
+    # Every page of rows is sent with every column, in the table's order.
+    assert [c["id"] for c in data["columns"]] == list(spec.columns)
+    assert all(len(cells) == len(spec.columns) for cells in data["rows"])
+
+
+def test_the_sorted_column_and_the_chosen_row_are_marked(demo_dataset):
+    spec = TABLES["grid_events"]
+    view = table_rows(demo_dataset, spec.layer, demo_dataset[spec.layer].head(5), spec.columns, ADMIN)
+    chosen = view.rows[2]["id"]
+    default = table_data(view, spec.layer, TableQuery(), spec.date_field, chosen, "zh")
+    marks = {c["id"]: c["sort"] for c in default["columns"]}
+    assert marks[spec.date_field] == "descending"  # newest first until a header is clicked
+    assert {v for k, v in marks.items() if k != spec.date_field} == {"none"}
+    assert default["selected"] == chosen and chosen in default["ids"]
+    by_street = table_data(view, spec.layer, TableQuery("street_id", False), spec.date_field, None, "en")
+    marks = {c["id"]: c["sort"] for c in by_street["columns"]}
+    assert marks["street_id"] == "ascending" and marks[spec.date_field] == "none"
+    assert by_street["columns"][0]["title"].startswith("Sort by")
+
+
+def test_the_pager_offers_only_the_steps_that_lead_somewhere():
+    assert pager_data(0, 1, "zh") is None  # one page: no pager at all
+    first = {s["to"]: s["disabled"] for s in pager_data(0, 5, "zh")["steps"]}
+    assert first == {"first": True, "prev": True, "next": False, "last": False}
+    last = pager_data(4, 5, "zh")
+    assert {s["to"]: s["disabled"] for s in last["steps"]} == {
+        "first": False, "prev": False, "next": True, "last": True,
+    }  # fmt: skip
+    assert last["at"] == "第 5 / 5 页"
