@@ -575,15 +575,57 @@
     return nu;
   }
 
-  /* Staff map: a layer's data is fetched the first time it is ticked, and kept after. */
-  function staffLayerUrls(chosen, urls, config) {
+  /* Layers sent by map area (dashboard/tiles.py): the URL of the tiles around a view,
+   * or null when the view is wider than area.maxTiles (the layer then draws nothing).
+   * The box sent is the middle of its first and last tiles, so the same tiles always
+   * make the same URL (the browser's and the server's caches), and the server, which
+   * adds one tile all round, finds the same tiles whatever the rounding. */
+  function areaUrl(base, bounds, area) {
+    var d = area.tileDeg;
+    var c0 = Math.floor(bounds[0] / d), r0 = Math.floor(bounds[1] / d);
+    var c1 = Math.floor(bounds[2] / d), r1 = Math.floor(bounds[3] / d);
+    if ((c1 - c0 + 3) * (r1 - r0 + 3) > area.maxTiles) { return null; }
+    var box = [(c0 + 0.5) * d, (r0 + 0.5) * d, (c1 + 0.5) * d, (r1 + 0.5) * d];
+    return base + "&bbox=" + box.map(function (v) { return v.toFixed(5); }).join(",");
+  }
+
+  function viewBounds(view, area) {
+    return view && Array.isArray(view.bounds) && view.bounds.length === 4 ? view.bounds : area.bounds;
+  }
+
+  /* Staff map: a layer's data is fetched the first time it is ticked, and kept after;
+   * a layer sent by area follows the view while it is shown. */
+  function staffLayerUrls(chosen, view, urls, config) {
     var nu = window.dash_clientside.no_update;
     var outputs = wildcardOutputs();
     var shown = Array.isArray(chosen) ? chosen : [];
+    var area = config && config.area;
     return outputs.map(function (out, i) {
-      var own = out && out.id && config && config.layers[out.id.layer];
+      var layer = out && out.id && out.id.layer;
       var url = urls && urls[i];
-      return own && shown.indexOf(out.id.layer) !== -1 && url !== own.url ? own.url : nu;
+      var byArea = area && area.layers[layer];
+      if (byArea) {
+        if (!byArea.basemap && shown.indexOf(layer) === -1) { return nu; }
+        var wanted = areaUrl(byArea.url, viewBounds(view, area), area);
+        return wanted === url ? nu : wanted;
+      }
+      var own = layer && config && config.layers[layer];
+      return own && shown.indexOf(layer) !== -1 && url !== own.url ? own.url : nu;
+    });
+  }
+
+  /* Public and wall maps: the view, for their layers sent by area. */
+  function mapMoved(e) {
+    var map = e.target, b = map.getBounds();
+    if (window.dash_clientside && window.dash_clientside.set_props) {
+      window.dash_clientside.set_props(map.getContainer().id + "-view",
+        {data: {bounds: [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()]}});
+    }
+  }
+
+  function areaUrls(view, area) {
+    return area.order.map(function (layer) {
+      return areaUrl(area.layers[layer].url, viewBounds(view, area), area);
     });
   }
 
@@ -743,6 +785,8 @@
     drawRecords: drawRecords,
     staffLayers: staffLayers,
     staffLayerUrls: staffLayerUrls,
+    mapMoved: mapMoved,
+    areaUrls: areaUrls,
     staffMoved: staffMoved,
     rememberHideouts: rememberHideouts,
     wallConfig: wallConfig,

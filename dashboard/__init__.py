@@ -60,7 +60,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     ctx = AppContext(
         settings=settings,
         dataset=dataset,
-        layer_payloads=build_layer_payloads(dataset),
+        layer_payloads=build_layer_payloads(dataset, settings.area_layers_above),
         finder=build_finder(dataset),
     )
 

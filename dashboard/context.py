@@ -10,6 +10,7 @@ from geodata.dataset import Dataset
 from .finder import Finder
 from .payloads import Payload, PayloadKey
 from .settings import Settings
+from .tiles import AreaPayload
 
 FACE_PREFIX: Mapping[str, str] = {"public": "/", "staff": "/staff/", "wall": "/wall/"}
 """URL prefix of each face's Dash app. Internal faces live under their own prefix so
@@ -28,12 +29,16 @@ class AppContext:
 
     settings: Settings
     dataset: Dataset
-    layer_payloads: Mapping[PayloadKey, Payload]
+    layer_payloads: Mapping[PayloadKey, Payload | AreaPayload]
     finder: Finder
 
     def layer_url(self, face: str, layer_id: str, lang: str) -> str:
         """URL of a layer's GeoJSON for ``face``; the data version busts caches on new data."""
         return f"{LAYER_ROUTE[face]}{layer_id}.geojson?lang={lang}&v={self.dataset.version}"
+
+    def sent_by_area(self, face: str, layer_id: str) -> bool:
+        """Whether a layer is too big to send whole and goes by map area (dashboard.tiles)."""
+        return isinstance(self.layer_payloads.get((face, layer_id, "zh")), AreaPayload)  # type: ignore[arg-type]
 
     def layer_count(self, face: str, layer_id: str) -> int:
         return self.layer_payloads[(face, layer_id, "zh")].count  # type: ignore[index]

@@ -10,11 +10,13 @@ from __future__ import annotations
 from typing import Any
 
 import dash_leaflet as dl
+from dash import Dash, Input, Output, State, dcc
 
 from geodata.schema import SCHEMATIC_NOTE_EN, SCHEMATIC_NOTE_ZH
 from layers import REGISTRY, LayerSpec
 
 from .context import AppContext
+from .tiles import MAX_TILES, TILE_DEG
 
 PANES: dict[str, int] = {"rm-base": 250, "rm-areas": 410, "rm-points": 450}
 """Map panes by z-index. Layers load asynchronously, so drawing order cannot rely on
@@ -63,6 +65,8 @@ def geojson_layer(
             clusterToLayer=js("clusterToLayer"),
             superClusterOptions={"radius": 60, "maxZoom": 15},
         )
+    # A layer sent by map area gets its URL from the view (redmap.areaUrl), never whole.
+    load = load and not ctx.sent_by_area(face, spec.id)
     return dl.GeoJSON(
         id=layer_id(face, spec.id),
         url=ctx.layer_url(face, spec.id, lang) if load else None,
@@ -135,5 +139,49 @@ def district_map(
         "className": "rm-map",
         "style": {"height": "100%", "width": "100%"},
     }
+    if area_config(ctx, face, lang, layer_ids) and "eventHandlers" not in map_props:
+        props["eventHandlers"] = {"moveend": js("mapMoved")}  # the view, for area layers
     props.update(map_props)
     return dl.Map(children, id=map_id, **props)
+
+
+def area_config(ctx: AppContext, face: str, lang: str, layer_ids: list[str]) -> dict[str, Any] | None:
+    """What ``redmap.areaUrl`` needs for the layers of ``layer_ids`` sent by map area
+    (:mod:`dashboard.tiles`); None when there are none (the demo district)."""
+    layers = {
+        layer: {"url": ctx.layer_url(face, layer, lang), "basemap": REGISTRY[layer].kind == "basemap"}
+        for layer in layer_ids
+        if ctx.sent_by_area(face, layer)
+    }
+    if not layers:
+        return None
+    west, south, east, north = (float(v) for v in ctx.dataset["district"].total_bounds)
+    return {
+        "tileDeg": TILE_DEG,
+        "maxTiles": MAX_TILES,
+        "bounds": [west, south, east, north],  # the first view, until the map reports its own
+        "layers": layers,
+        "order": list(layers),
+    }
+
+
+def area_stores(ctx: AppContext, face: str, lang: str, map_id: str, layer_ids: list[str]) -> list[Any]:
+    """The stores :func:`register_area_layers` needs in a page's layout (none without area layers)."""
+    config = area_config(ctx, face, lang, layer_ids)
+    if config is None:
+        return []
+    return [dcc.Store(id=f"{map_id}-view"), dcc.Store(id=f"{map_id}-area", data=config)]
+
+
+def register_area_layers(app: Dash, ctx: AppContext, face: str, map_id: str, layer_ids: list[str]) -> None:
+    """Give a map's layers sent by map area the URL of the tiles around its view, on every
+    move (``redmap.mapMoved`` reports it) and for the first view."""
+    layers = [layer for layer in layer_ids if ctx.sent_by_area(face, layer)]
+    if not layers:
+        return
+    app.clientside_callback(
+        "function(view, area) { return window.redmap.areaUrls(view, area); }",
+        *[Output(layer_id(face, layer), "url") for layer in layers],
+        Input(f"{map_id}-view", "data"),
+        State(f"{map_id}-area", "data"),
+    )

@@ -25,6 +25,7 @@ from layers import FACES, Face, LayerSpec, build_geojson, for_face
 from layers.base import prepare
 
 from .i18n import LANGS
+from .tiles import AreaPayload, make_area_payload
 
 
 @dataclass(frozen=True)
@@ -65,11 +66,15 @@ def _visible_fields(spec: LayerSpec, face: Face) -> tuple[str, ...]:
     return tuple(f.name for f in spec.fields_for(face, [f.name for f in spec.schema.fields]))
 
 
-def build_layer_payloads(dataset: Dataset) -> Mapping[PayloadKey, Payload]:
-    """Every layer each face may draw, in every language."""
+def build_layer_payloads(
+    dataset: Dataset, area_layers_above: int | None = None
+) -> Mapping[PayloadKey, Payload | AreaPayload]:
+    """Every layer each face may draw, in every language; a layer of more than
+    ``area_layers_above`` features is kept in tiles, sent by map area
+    (:mod:`dashboard.tiles`)."""
     payloads: dict[PayloadKey, Payload] = {}
     names = {f"{layer}.id": dataset.names_by_id(layer) for layer in REFERENCED_NAMES}
-    built: dict[tuple[str, str, tuple[str, ...]], Payload] = {}
+    built: dict[tuple[str, str, tuple[str, ...]], Payload | AreaPayload] = {}
     for layer_id in dict.fromkeys(spec.id for face in FACES for spec in for_face(face)):
         prepared = None  # rows and geometries, made once per layer and dropped after it
         for face in FACES:
@@ -81,6 +86,9 @@ def build_layer_payloads(dataset: Dataset) -> Mapping[PayloadKey, Payload]:
                 if key not in built:
                     prepared = prepared or prepare(dataset[layer_id])
                     doc = build_geojson(spec, prepared, face, lang, names)
-                    built[key] = make_payload(doc, len(doc["features"]))
+                    if area_layers_above is not None and len(doc["features"]) > area_layers_above:
+                        built[key] = make_area_payload(doc["features"])
+                    else:
+                        built[key] = make_payload(doc, len(doc["features"]))
                 payloads[(face, layer_id, lang)] = built[key]
     return MappingProxyType(payloads)

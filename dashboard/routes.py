@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import gzip
+
 from flask import Flask, Response, abort, jsonify, request
 
 from .context import LAYER_ROUTE, AppContext
 from .i18n import pick_lang
+from .tiles import MAX_TILES, TILE_DEG, AreaPayload, parse_bbox, tile_count, tile_range
 
 
 def _send(payload_body: bytes, gzipped: bytes, etag: str) -> Response:
@@ -23,6 +26,22 @@ def _send(payload_body: bytes, gzipped: bytes, etag: str) -> Response:
     return response
 
 
+def _send_area(payload: AreaPayload) -> Response:
+    """A layer sent by map area: the features of the tiles around ``?bbox=``."""
+    bbox = parse_bbox(request.args.get("bbox"))
+    tiles = tile_range(*bbox) if bbox else None
+    if tiles is None or tile_count(tiles) > MAX_TILES:
+        message = (
+            f"this layer has {payload.count:,} features and is sent by map area: add "
+            f"bbox=west,south,east,north in degrees, at most {MAX_TILES} tiles of {TILE_DEG} degrees"
+        )
+        response = jsonify(error=message)
+        response.status_code = 400
+        return response
+    gzipped, etag = payload.answer(tiles)
+    return _send(gzip.decompress(gzipped) if "gzip" not in request.accept_encodings else b"", gzipped, etag)
+
+
 def register_routes(server: Flask, ctx: AppContext) -> None:
     """Attach the layer and health routes for every face to ``server``."""
     for face, prefix in LAYER_ROUTE.items():
@@ -32,6 +51,8 @@ def register_routes(server: Flask, ctx: AppContext) -> None:
             payload = ctx.layer_payloads.get((face, layer_id, lang))  # type: ignore[arg-type]
             if payload is None:
                 abort(404)
+            if isinstance(payload, AreaPayload):
+                return _send_area(payload)
             return _send(payload.body, payload.gzipped, payload.etag)
 
         server.add_url_rule(f"{prefix}<layer_id>.geojson", endpoint=f"layer_{face}", view_func=serve_layer)

@@ -68,6 +68,11 @@ class Settings:
     https : bool
         ``REDMAP_HTTPS``: the site is served over HTTPS (by a proxy in front):
         cookies get ``Secure`` and HSTS is sent.
+    area_layers_above : int
+        ``REDMAP_AREA_LAYERS_ABOVE``: a layer with more features than this (default
+        20,000) is not sent whole but by map area, and drawn only once the map shows a
+        district's worth or less (see dashboard/tiles.py). The demo district has no
+        such layer; at 100 times its size, roads and incidents are.
     trusted_proxies : int
         ``REDMAP_TRUSTED_PROXIES``: how many reverse proxies in front of the app set
         ``X-Forwarded-For``. 0 (default) ignores that header entirely, so a forged
@@ -87,6 +92,7 @@ class Settings:
     demo_password: str = ""
     https: bool = False
     trusted_proxies: int = 0
+    area_layers_above: int = 20_000
 
     @property
     def uses_demo_data(self) -> bool:
@@ -116,6 +122,8 @@ class Settings:
             )
         if self.production and self.debug:
             raise SettingsError("REDMAP_DEBUG cannot be on in production (REDMAP_PRODUCTION)")
+        if self.area_layers_above < 0:
+            raise SettingsError("REDMAP_AREA_LAYERS_ABOVE must be 0 or more")
         if self.trusted_proxies < 0:
             raise SettingsError("REDMAP_TRUSTED_PROXIES must be 0 or more")
         if self.lang not in ("zh", "en"):

@@ -311,38 +311,63 @@ def grid_options(dataset: Dataset, street: str | None, community: str | None) ->
 
 def filtered(dataset: Dataset, table: TableSpec, filters: Filters) -> pd.DataFrame:
     """The rows of ``table``'s layer that pass ``filters``, in the layer's order."""
+    return dataset[table.layer].iloc[passing_rows(dataset, table, filters)]
+
+
+def passing_rows(dataset: Dataset, table: TableSpec, filters: Filters) -> np.ndarray:
+    """Positions in ``table``'s layer of the rows that pass ``filters``, ascending.
+
+    Compares the dataset's column codes (:meth:`Dataset.codes`), not the values: at 100
+    times the demo district a table has 520,000 rows, and string comparisons, date
+    parsing and copying the frame took ~0.5 s of every filter change.
+    """
     frame = dataset[table.layer]
     keep = np.ones(len(frame), dtype=bool)
     for name, column in (("street", "street_id"), ("community", "community_id"), ("grid", "grid_id")):
         wanted = getattr(filters, name)
         if wanted and column in frame.columns:
-            keep &= (frame[column] == wanted).to_numpy()
+            keep &= _rows_with(dataset, table.layer, column, lambda values, w=wanted: values == w)
     if filters.grid and "grid_id" not in frame.columns and _has_points(frame):
         grid = dataset["grids"]
         shape = grid.geometry[grid["id"] == filters.grid]
         if len(shape):
             keep &= frame.geometry.within(shape.iloc[0]).to_numpy()
     if table.date_field and (filters.start or filters.end):
-        when = pd.to_datetime(frame[table.date_field], errors="coerce")
-        day = when.dt.date
-        if filters.start:
-            keep &= (day >= filters.start).fillna(False).to_numpy(dtype=bool)
-        if filters.end:
-            keep &= (day <= filters.end).fillna(False).to_numpy(dtype=bool)
+        start, end = filters.start, filters.end
+
+        def in_range(values: np.ndarray) -> np.ndarray:
+            day = pd.Series(pd.to_datetime(pd.Series(values, dtype=object), errors="coerce")).dt.date
+            inside = pd.Series(True, index=day.index)
+            if start:
+                inside &= (day >= start).fillna(False).astype(bool)
+            if end:
+                inside &= (day <= end).fillna(False).astype(bool)
+            return inside.to_numpy(dtype=bool)
+
+        keep &= _rows_with(dataset, table.layer, table.date_field, in_range)
     schema = schema_layer(table.layer)
     for name, wanted in filters.fields.items():
-        values = frame[name]
         wanted_set = set(wanted)
         if schema.field(name).type == "codes":
-            offered = values.map(lambda v, w=wanted_set: bool(w & set(split_codes(v))))
+            offered = frame[name].map(lambda v, w=wanted_set: bool(w & set(split_codes(v))))
             keep &= offered.to_numpy(dtype=bool)
         else:
-            keep &= values.astype(str).isin(wanted_set).to_numpy()
+            keep &= _rows_with(
+                dataset, table.layer, name, lambda values, w=wanted_set: np.isin(values.astype(str), list(w))
+            )
     if filters.bbox and _has_points(frame):
         west, south, east, north = filters.bbox
         x, y = frame.geometry.x.to_numpy(), frame.geometry.y.to_numpy()
         keep &= (x >= west) & (x <= east) & (y >= south) & (y <= north)
-    return frame[keep]
+    return np.flatnonzero(keep)
+
+
+def _rows_with(dataset: Dataset, layer: str, column: str, test) -> np.ndarray:
+    """Which rows of ``layer`` pass ``test``, judged once per distinct value of
+    ``column`` (``test`` maps an array of values to booleans); missing values fail."""
+    codes, values = dataset.codes(layer, column)
+    passes = np.append(np.asarray(test(values), dtype=bool), False)  # code -1: missing
+    return passes[codes]
 
 
 def _has_points(frame: pd.DataFrame) -> bool:
@@ -380,17 +405,18 @@ def map_hideout_filters(
     return {"filters": wanted, "ranges": ranges}
 
 
-def chart_counts(frame: pd.DataFrame, table: TableSpec, lang: str = "zh") -> pd.Series:
-    """Rows per value of the table's chart field, labelled, in the schema's order."""
+def chart_counts(dataset: Dataset, table: TableSpec, rows: np.ndarray, lang: str = "zh") -> pd.Series:
+    """``rows`` (positions in the table's layer) per value of the chart field, labelled,
+    in the schema's order."""
     f = schema_layer(table.layer).field(table.chart_field)
-    values = frame[table.chart_field]
+    codes, values = dataset.codes(table.layer, table.chart_field)
+    picked = codes[np.asarray(rows, dtype=np.int64)]
+    per_value = np.bincount(picked[picked >= 0], minlength=len(values))
     if f.choices:
-        counts = values.astype(str).value_counts()
-        return pd.Series(
-            {c.zh if lang == "zh" else c.en: int(counts.get(c.value, 0)) for c in f.choices}, dtype="int64"
-        )
-    counts = values.value_counts().sort_index()
-    return pd.Series({str(k): int(v) for k, v in counts.items()}, dtype="int64")
+        counts = {str(v): int(n) for v, n in zip(values, per_value, strict=True)}
+        labelled = {c.zh if lang == "zh" else c.en: counts.get(c.value, 0) for c in f.choices}
+        return pd.Series(labelled, dtype="int64")
+    return pd.Series({str(v): int(n) for v, n in zip(values, per_value, strict=True) if n}, dtype="int64")
 
 
 def date_span(dataset: Dataset, table: TableSpec) -> tuple[dt.date, dt.date] | None:

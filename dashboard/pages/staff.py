@@ -31,7 +31,7 @@ from dashboard.choropleth import LEVELS, METRICS, SCHEMES
 from dashboard.context import FACE_PREFIX, AppContext
 from dashboard.gaps import GAP_MINUTES
 from dashboard.i18n import t
-from dashboard.maps import district_map, geojson_layer, js, layer_id
+from dashboard.maps import area_config, district_map, geojson_layer, js, layer_id
 from dashboard.pages.common import lang_switch, layout_for_request, make_dash
 from dashboard.workspace import (
     TABLES,
@@ -169,6 +169,8 @@ def map_config(ctx: AppContext, lang: str) -> dict[str, Any]:
             name: {"mapLayer": spec.map_layer, "dateField": spec.date_field, "filters": list(spec.filters)}
             for name, spec in TABLES.items()
         },
+        # Layers sent by map area (none in the demo district): see redmap.staffLayerUrls.
+        "area": area_config(ctx, FACE, lang, [spec.id for spec in for_face(FACE)]),
     }
 
 

@@ -12,7 +12,7 @@ import html as html_lib
 from typing import Any
 
 import dash_leaflet as dl
-import pandas as pd
+import numpy as np
 from dash import ALL, Dash, Input, Output, State, dcc, html, no_update, set_props
 from dash import ctx as dash_ctx
 
@@ -21,7 +21,7 @@ from dashboard.auth import current_principal
 from dashboard.choropleth import LEVELS, METRICS, SCHEMES, Choropleth, classify, legend_text
 from dashboard.context import FACE_PREFIX, AppContext
 from dashboard.gaps import GAP_MINUTES, WalkTimes, coverage, gap_summary
-from dashboard.i18n import t
+from dashboard.i18n import LANGS, t
 from dashboard.maps import layer_id
 from dashboard.pages.staff import (
     COVERAGE,
@@ -34,7 +34,16 @@ from dashboard.pages.staff import (
     stamp,
 )
 from dashboard.pages.staff_table import PAGE, SORT, next_query, pager_data, table_data
-from dashboard.records import PAGE_SIZE, TableQuery, arrange, masked_rows, page_count, page_of_row, table_rows
+from dashboard.records import (
+    PAGE_SIZE,
+    TableQuery,
+    arrange,
+    masked_rows,
+    page_count,
+    page_of_row,
+    prepare_tables,
+    table_rows,
+)
 from dashboard.workspace import (
     TABLES,
     Filters,
@@ -42,9 +51,10 @@ from dashboard.workspace import (
     TableSpec,
     chart_counts,
     community_options,
-    filtered,
     grid_options,
+    passing_rows,
 )
+from geodata.dataset import Dataset
 from geodata.metrics import SMALL_CELL
 from geodata.schema import layer as schema_layer
 
@@ -99,6 +109,7 @@ def register(app: Dash, ctx: AppContext) -> None:
     dataset = ctx.dataset
     places = PlaceTree.of(dataset)
     times = WalkTimes(dataset, ctx.finder)
+    prepare_tables(dataset, TABLES, LANGS)
     known_layers = set(panel_layers())
 
     def filters_from(table, street, community, grid, values, ids, start, end, bbox=None) -> Filters:
@@ -151,7 +162,8 @@ def register(app: Dash, ctx: AppContext) -> None:
     # features are there already, and a round trip only kept the map behind the table.
     # It sets the hideouts that change itself (dash_clientside.set_props): as a wildcard
     # output over every layer, Dash's own bookkeeping took longer than the redraw.
-    # A layer's data is fetched when it is first ticked (redmap.staffLayerUrls).
+    # A layer's data is fetched when it is first ticked (redmap.staffLayerUrls); a layer sent
+    # by map area follows the view.
     app.clientside_callback(
         "function() { return window.redmap.staffLayers.apply(null, arguments); }",
         Output(Ids.MAP_FILTERS, "data"),
@@ -162,9 +174,10 @@ def register(app: Dash, ctx: AppContext) -> None:
         State(Ids.MAP_CONFIG, "data"),
     )
     app.clientside_callback(
-        "function(chosen, urls, config) { return window.redmap.staffLayerUrls(chosen, urls, config); }",
+        "function() { return window.redmap.staffLayerUrls.apply(null, arguments); }",
         Output(layer_id(FACE, ALL), "url"),  # type: ignore[arg-type]
         Input(Ids.LAYERS, "value"),
+        Input(Ids.VIEW, "data"),
         State(layer_id(FACE, ALL), "url"),  # type: ignore[arg-type]
         State(Ids.MAP_CONFIG, "data"),
     )
@@ -215,7 +228,7 @@ def register(app: Dash, ctx: AppContext) -> None:
         spec = _table(table)
         bbox = view.get("bounds") if in_view and isinstance(view, dict) else None
         f = filters_from(spec, street, community, grid, values, field_ids, start, end, bbox)
-        frame = filtered(dataset, spec, f)
+        passing = passing_rows(dataset, spec, f)
         table_action = bool(triggers) and all(_table_control(i) for i in triggers)
         trigger = triggers[0] if len(triggers) == 1 else None
         if trigger == Ids.SORT_BY:  # a header clicked in the browser: {"col", "at"}
@@ -229,23 +242,23 @@ def register(app: Dash, ctx: AppContext) -> None:
             # A table action moves within the rows; a filter change starts on page one.
             query = next_query(query, trigger, search) if table_action else query.on_page(0)
         viewer = current_principal()
-        rows = arrange(dataset, spec.layer, frame, spec.columns, viewer, query, spec.date_field, lang)
+        rows = arrange(dataset, spec.layer, passing, spec.columns, viewer, query, spec.date_field, lang)
         pages = page_count(len(rows))
         page = min(query.page, pages - 1)
         if chosen is not None and (not triggers or Ids.SELECTED in triggers):  # on the map, or a link
-            found = page_of_row(rows, chosen)
+            found = page_of_row(dataset, spec.layer, rows, chosen)
             page = page if found is None else found
         query = query.on_page(page)
-        shown = rows.iloc[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
+        shown = dataset[spec.layer].iloc[rows[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]]
         view_ = table_rows(dataset, spec.layer, shown, spec.columns, viewer, lang, max_rows=PAGE_SIZE)
-        masked = masked_rows(spec.layer, rows, viewer)
+        masked = masked_rows(dataset, spec.layer, rows, viewer)
         drawn = {
             "table": table_data(view_, spec.layer, query, spec.date_field, chosen, lang),
             "note": records_note(page * PAGE_SIZE, view_.shown, len(rows), masked, lang),
             "pager": pager_data(page, pages, lang),
         }
         if not table_action:  # sorting or paging leaves the counts as they are
-            drawn["chart"] = chart_data(frame, spec, lang)
+            drawn["chart"] = chart_data(dataset, spec, passing, lang)
         place = next((i for i in (Ids.STREET, Ids.COMMUNITY, Ids.GRID) if i in triggers), None)
         if place:
             # The map follows a new place once the table is drawn: a flight is a second of
@@ -540,13 +553,13 @@ def records_note(first: int, shown: int, total: int, masked: int, lang: str) -> 
     return text + (f"; personal data masked in {masked:,} (other streets)" if masked else "")
 
 
-def chart_data(frame: pd.DataFrame, spec: TableSpec, lang: str) -> dict[str, Any]:
+def chart_data(dataset: Dataset, spec: TableSpec, rows: np.ndarray, lang: str) -> dict[str, Any]:
     """Bars of the filtered rows by the table's chart field, as data for ``redmap.drawRecords``
     (``title``, ``bars`` of ``[label, count]``, ``top``: the longest bar's count).
 
     A handful of bars needs no charting library: Plotly would add 1.5 MB to the page.
     """
-    counts = chart_counts(frame, spec, lang)
+    counts = chart_counts(dataset, spec, rows, lang)
     return {
         "title": schema_layer(spec.layer).field(spec.chart_field).label(lang),
         "bars": [[str(label), int(n)] for label, n in counts.items()],

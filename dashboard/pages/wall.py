@@ -37,7 +37,7 @@ from dash.exceptions import PreventUpdate
 from dashboard import wall_panels as panels
 from dashboard.context import FACE_PREFIX, AppContext
 from dashboard.i18n import t
-from dashboard.maps import district_bounds, district_map, layer_id
+from dashboard.maps import area_stores, district_bounds, district_map, layer_id, register_area_layers
 from dashboard.pages.common import layout_for_request, make_dash, request_lang
 from geodata.metrics import (
     WALL_METRICS,
@@ -252,6 +252,7 @@ def layout(ctx: AppContext, lang: str) -> html.Div:
             dcc.Interval(id=Ids.TOUR_TICK, interval=20_000, disabled=True),
             dcc.Interval(id=Ids.POLL, interval=60_000, disabled=True),
             dcc.Store(id=Ids.CONFIG, data={"idle": 60_000}),
+            *area_stores(ctx, FACE, lang, Ids.MAP, MAP_LAYERS),
             dcc.Store(id=Ids.DATA, data=content[Ids.DATA]),
             dcc.Store(id=Ids.TOUR_STATE, data=None),
             dcc.Store(id=Ids.VERSION, data=ctx.dataset.version),
@@ -338,6 +339,7 @@ def _clientside(name: str, n_args: int) -> str:
 
 
 def register_callbacks(app: Dash, ctx: AppContext) -> None:
+    register_area_layers(app, ctx, FACE, Ids.MAP, MAP_LAYERS)
     layers = Output(layer_id(FACE, ALL), "url")  # type: ignore[arg-type]
 
     @app.callback(
