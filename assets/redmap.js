@@ -600,18 +600,26 @@
     var outputs = wildcardOutputs();
     var shown = Array.isArray(chosen) ? chosen : [];
     var area = config && config.area;
-    return outputs.map(function (out, i) {
+    var tooWide = [];
+    var out = outputs.map(function (out, i) {
       var layer = out && out.id && out.id.layer;
       var url = urls && urls[i];
       var byArea = area && area.layers[layer];
       if (byArea) {
         if (!byArea.basemap && shown.indexOf(layer) === -1) { return nu; }
         var wanted = areaUrl(byArea.url, viewBounds(view, area), area);
+        if (wanted === null && !byArea.basemap) { tooWide.push(byArea.label); }
         return wanted === url ? nu : wanted;
       }
       var own = layer && config && config.layers[layer];
       return own && shown.indexOf(layer) !== -1 && url !== own.url ? own.url : nu;
     });
+    if (area) {
+      window.dash_clientside.set_props("staff-area-hint", {
+        children: area.hint.replace("{layers}", tooWide.join("\u3001")), hidden: !tooWide.length
+      });
+    }
+    return out;
   }
 
   /* Public and wall maps: the view, for their layers sent by area. */
@@ -626,6 +634,69 @@
   function areaUrls(view, area) {
     return area.order.map(function (layer) {
       return areaUrl(area.layers[layer].url, viewBounds(view, area), area);
+    });
+  }
+
+  /* Staff time slider (dashboard/pages/staff.py time_slider): steps are the first days
+   * of months (or weeks); a window [i, j] of steps is the date range from step i's first
+   * day to the day before step j + 1 (the span's last day for the last step). The whole
+   * span clears the range. Dates picked by hand move the slider to the steps holding
+   * them. ▶ plays: the window (one step if it was the whole span) moves a step per tick
+   * and stops at the end. */
+  function dayBefore(iso) {
+    var d = new Date(iso + "T00:00:00Z");
+    d.setUTCDate(d.getUTCDate() - 1);
+    return d.toISOString().slice(0, 10);
+  }
+
+  function stepOf(steps, iso, fallback) {
+    if (!iso) { return fallback; }
+    var day = String(iso).slice(0, 10), at = 0;
+    steps.forEach(function (s, i) { if (s <= day) { at = i; } });
+    return at;
+  }
+
+  function timeSlider(value, start, end, playClicks, ticks, config, stopped) {
+    var nu = window.dash_clientside.no_update;
+    var steps = (config && config.steps) || [];
+    var n = steps.length;
+    if (!n) { return [nu, nu, nu, true]; }
+    var fired = (window.dash_clientside.callback_context.triggered || []).map(function (t) { return t.prop_id; });
+    var has = function (id) { return fired.some(function (p) { return p.indexOf(id + ".") === 0; }); };
+    var lastOf = function (j) { return j + 1 < n ? dayBefore(steps[j + 1]) : config.last; };
+    var range = function (v) {
+      if (v[0] === 0 && v[1] === n - 1) { return [null, null]; }
+      return [steps[v[0]], lastOf(v[1])];
+    };
+    var v = Array.isArray(value) && value.length === 2 ? value.slice() : [0, n - 1];
+    if (has("staff-play")) {
+      if (!stopped) { setPlaying(false); return [nu, nu, nu, true]; }
+      if (v[0] === 0 && v[1] === n - 1 || v[1] >= n - 1) { v = [0, v[1] - v[0] === n - 1 ? 0 : v[1] - v[0]]; }
+      setPlaying(true);
+      var r0 = range(v);
+      return [r0[0], r0[1], v, false];
+    }
+    if (has("staff-play-tick")) {
+      if (v[1] >= n - 1) { setPlaying(false); return [nu, nu, nu, true]; }
+      v = [v[0] + 1, v[1] + 1];
+      var r1 = range(v);
+      if (v[1] >= n - 1) { setPlaying(false); return [r1[0], r1[1], v, true]; }
+      return [r1[0], r1[1], v, nu];
+    }
+    if (has("staff-date-slider")) {
+      var r2 = range(v);
+      return [r2[0] === (start || null) ? nu : r2[0], r2[1] === (end || null) ? nu : r2[1], nu, nu];
+    }
+    // Dates picked by hand (or cleared): the slider shows the steps holding them.
+    var w = [stepOf(steps, start, 0), stepOf(steps, end, n - 1)];
+    if (w[1] < w[0]) { w[1] = w[0]; }
+    return [nu, nu, w[0] === v[0] && w[1] === v[1] ? nu : w, nu];
+  }
+
+  function setPlaying(on) {
+    window.dash_clientside.set_props("staff-play", {
+      children: on ? "\u23f8" : "\u25b6",
+      "aria-pressed": on ? "true" : "false"
     });
   }
 
@@ -785,6 +856,7 @@
     drawRecords: drawRecords,
     staffLayers: staffLayers,
     staffLayerUrls: staffLayerUrls,
+    timeSlider: timeSlider,
     mapMoved: mapMoved,
     areaUrls: areaUrls,
     staffMoved: staffMoved,

@@ -16,6 +16,7 @@ from geodata.schema import SCHEMATIC_NOTE_EN, SCHEMATIC_NOTE_ZH
 from layers import REGISTRY, LayerSpec
 
 from .context import AppContext
+from .i18n import t
 from .tiles import MAX_TILES, TILE_DEG
 
 PANES: dict[str, int] = {"rm-base": 250, "rm-areas": 410, "rm-points": 450}
@@ -149,7 +150,11 @@ def area_config(ctx: AppContext, face: str, lang: str, layer_ids: list[str]) -> 
     """What ``redmap.areaUrl`` needs for the layers of ``layer_ids`` sent by map area
     (:mod:`dashboard.tiles`); None when there are none (the demo district)."""
     layers = {
-        layer: {"url": ctx.layer_url(face, layer, lang), "basemap": REGISTRY[layer].kind == "basemap"}
+        layer: {
+            "url": ctx.layer_url(face, layer, lang),
+            "basemap": REGISTRY[layer].kind == "basemap",
+            "label": REGISTRY[layer].label(lang),
+        }
         for layer in layer_ids
         if ctx.sent_by_area(face, layer)
     }
@@ -162,6 +167,7 @@ def area_config(ctx: AppContext, face: str, lang: str, layer_ids: list[str]) -> 
         "bounds": [west, south, east, north],  # the first view, until the map reports its own
         "layers": layers,
         "order": list(layers),
+        "hint": t("zoom_in_for", lang),  # "{layers}": the panel layers the view is too wide for
     }
 
 

@@ -419,6 +419,37 @@ def chart_counts(dataset: Dataset, table: TableSpec, rows: np.ndarray, lang: str
     return pd.Series({str(v): int(n) for v, n in zip(values, per_value, strict=True) if n}, dtype="int64")
 
 
+def date_steps(span: tuple[dt.date, dt.date] | None) -> list[dt.date]:
+    """The time slider's steps over ``span``: the first day of each month, or of each
+    week (Mondays) when the span is under four months, from the step holding its first
+    day to the one holding its last. Empty without a span."""
+    if span is None:
+        return []
+    first, last = span
+    if (last - first).days < 120:
+        step = first - dt.timedelta(days=first.weekday())
+        out = []
+        while step <= last:
+            out.append(step)
+            step += dt.timedelta(days=7)
+        return out
+    out, step = [], first.replace(day=1)
+    while step <= last:
+        out.append(step)
+        step = (step.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    return out
+
+
+def steps_between(steps: list[dt.date], start: dt.date | None, end: dt.date | None) -> list[int]:
+    """The slider's ``[first, last]`` step for a date range (the whole span when open)."""
+    if not steps:
+        return [0, 0]
+    at = [i for i, s in enumerate(steps) if start is None or s <= start]
+    until = [i for i, s in enumerate(steps) if end is None or s <= end]
+    first = at[-1] if start is not None and at else 0
+    return [first, max(first, until[-1] if until else 0)]
+
+
 def date_span(dataset: Dataset, table: TableSpec) -> tuple[dt.date, dt.date] | None:
     """First and last day of the table's date field (for the date picker's limits)."""
     if not table.date_field:

@@ -15,6 +15,7 @@ whole state (:mod:`dashboard.permalink`).
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import time
 from typing import Any
 from urllib.parse import urlsplit
@@ -39,9 +40,12 @@ from dashboard.workspace import (
     PlaceTree,
     TableSpec,
     community_options,
+    date_span,
+    date_steps,
     filter_choices,
     grid_options,
     map_hideout_filters,
+    steps_between,
 )
 from geodata.schema import layer as schema_layer
 from layers import REGISTRY, for_face
@@ -66,6 +70,13 @@ class Ids:
     FIELD = "staff-field"  # pattern: {"type": FIELD, "field": name}
     FIELDS = "staff-fields"
     DATES = "staff-dates"
+    TABLE_VIEW = "staff-table-view"  # VIEW, passed on while "in view only" is on
+    AREA_HINT = "staff-area-hint"  # "zoom in to show …" for layers sent by map area
+    TIMELINE = "staff-timeline"  # the time slider's row (hidden for a table without dates)
+    DATE_SLIDER = "staff-date-slider"  # steps of TIME_STEPS; moves DATES (redmap.timeSlider)
+    TIME_STEPS = "staff-time-steps"  # {"steps": [ISO first days], "last": ISO last day}
+    PLAY = "staff-play"  # plays the slider's window forward, step by step
+    PLAY_TICK = "staff-play-tick"
     IN_VIEW = "staff-in-view"
     SEARCH = "staff-search"
     RECORDS = "staff-records"
@@ -381,6 +392,73 @@ def theme_tab(ctx: AppContext, state: permalink.StaffState, lang: str) -> dcc.Ta
     )
 
 
+def time_steps(ctx: AppContext, table: TableSpec) -> dict[str, Any]:
+    """The time slider's steps for a table (see :func:`dashboard.workspace.date_steps`)."""
+    span = date_span(ctx.dataset, table)
+    steps = date_steps(span)
+    return {"steps": [d.isoformat() for d in steps], "last": span[1].isoformat() if span else None}
+
+
+def timeline(ctx: AppContext, table: TableSpec, start: Any, end: Any, lang: str) -> dict[str, Any]:
+    """The time slider's props for ``table`` and a date range (ISO strings or None)."""
+    steps = time_steps(ctx, table)
+    days = [dt.date.fromisoformat(d) for d in steps["steps"]]
+    monthly = len(days) > 1 and (days[1] - days[0]).days > 7
+    every = max(1, -(-len(days) // 6))  # about six labels, however long the span
+    marks = {
+        i: {"label": d.strftime("%Y-%m" if monthly else "%m-%d")}
+        for i, d in enumerate(days)
+        if i % every == 0 or i == len(days) - 1
+    }
+    value = steps_between(days, _iso_day(start), _iso_day(end))
+    return {"min": 0, "max": max(len(days) - 1, 0), "marks": marks, "value": value, "steps": steps}
+
+
+def _iso_day(value: Any) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(str(value)[:10]) if value else None
+    except ValueError:
+        return None
+
+
+def time_slider(ctx: AppContext, table: TableSpec, state: permalink.StaffState, lang: str) -> html.Div:
+    """A slider over the table's dates, in months (weeks for a short span), that sets the
+    date range; ▶ moves its window forward a step at a time (kepler.gl's time playback)."""
+    props = timeline(ctx, table, state.start, state.end, lang)
+    return html.Div(
+        [
+            html.Span(t("time", lang), className="rm-timeline-label", id=f"{Ids.TIMELINE}-label"),
+            html.Button(
+                "▶",
+                id=Ids.PLAY,
+                type="button",
+                className="rm-play",
+                title=t("play", lang),
+                **{"aria-label": t("play", lang), "aria-pressed": "false"},
+            ),
+            html.Div(
+                dcc.RangeSlider(
+                    id=Ids.DATE_SLIDER,
+                    min=props["min"],
+                    max=props["max"],
+                    step=1,
+                    marks=props["marks"],
+                    value=props["value"],
+                    allowCross=False,
+                    allow_direct_input=False,  # step numbers mean nothing to a reader
+                    updatemode="mouseup",
+                ),
+                className="rm-timeline-slider",
+            ),
+            dcc.Store(id=Ids.TIME_STEPS, data=props["steps"]),
+            dcc.Interval(id=Ids.PLAY_TICK, interval=1500, disabled=True),
+        ],
+        id=Ids.TIMELINE,
+        className="rm-timeline",
+        hidden=not props["steps"]["steps"],
+    )
+
+
 def table_panel(ctx: AppContext, state: permalink.StaffState, lang: str) -> html.Section:
     from dashboard.exports import boundary_note  # the exports draw with this page's colours
 
@@ -429,6 +507,7 @@ def table_panel(ctx: AppContext, state: permalink.StaffState, lang: str) -> html
                             ),
                         ]
                     ),
+                    time_slider(ctx, TABLES[table], state, lang),
                     # Until the map reports its bounds, "in view only" cannot be exported.
                     export_links(
                         lang,
@@ -621,6 +700,7 @@ def layout(ctx: AppContext, lang: str) -> html.Div:
             dcc.Store(id=Ids.MAP_FILTERS),
             dcc.Store(id=Ids.TABLE_QUERY),
             dcc.Store(id=Ids.ANSWERED),
+            dcc.Store(id=Ids.TABLE_VIEW),
             dcc.Store(id=Ids.SORT_BY),
             dcc.Store(id=Ids.PAGE_TO),
             dcc.Store(id=Ids.THEME_STREET),
@@ -652,7 +732,14 @@ def layout(ctx: AppContext, lang: str) -> html.Div:
                 ),
                 className="rm-staff-panel",
             ),
-            html.Main(staff_map(ctx, state, lang), className="rm-staff-map"),
+            html.Main(
+                [
+                    staff_map(ctx, state, lang),
+                    # Ticked layers sent by map area that the view is too wide for (redmap.js).
+                    html.Div(id=Ids.AREA_HINT, className="rm-area-hint", role="status", hidden=True),
+                ],
+                className="rm-staff-map",
+            ),
             table_panel(ctx, state, lang),
         ],
         className="rm-staff",

@@ -32,6 +32,7 @@ from dashboard.pages.staff import (
     panel_layers,
     place_bounds,
     stamp,
+    timeline,
 )
 from dashboard.pages.staff_table import PAGE, SORT, next_query, pager_data, table_data
 from dashboard.records import (
@@ -150,12 +151,47 @@ def register(app: Dash, ctx: AppContext) -> None:
     # -- the table's own filters ----------------------------------------------------
     @app.callback(
         Output(Ids.FIELDS, "children"),
+        Output(Ids.TIME_STEPS, "data"),
+        Output(Ids.DATE_SLIDER, "max"),
+        Output(Ids.DATE_SLIDER, "marks"),
+        Output(Ids.DATE_SLIDER, "value", allow_duplicate=True),
+        Output(Ids.TIMELINE, "hidden"),
         Input(Ids.TABLE, "value"),
+        State(Ids.DATES, "start_date"),
+        State(Ids.DATES, "end_date"),
         State(Ids.LANG, "data"),
         prevent_initial_call=True,
     )
-    def show_field_filters(table: Any, lang: Any):
-        return field_filters(_table(table).layer, {}, _lang(lang, ctx))
+    def show_field_filters(table: Any, start: Any, end: Any, lang: Any):
+        lang = _lang(lang, ctx)
+        spec = _table(table)
+        slider = timeline(ctx, spec, start, end, lang)
+        return (
+            field_filters(spec.layer, {}, lang),
+            slider["steps"],
+            slider["max"],
+            slider["marks"],
+            slider["value"],
+            not slider["steps"]["steps"],
+        )
+
+    # The time slider and the date range move each other; ▶ steps the slider's window
+    # forward. All in the browser: the dates then reach the table like a picked range.
+    app.clientside_callback(
+        "function() { return window.redmap.timeSlider.apply(null, arguments); }",
+        Output(Ids.DATES, "start_date"),
+        Output(Ids.DATES, "end_date"),
+        Output(Ids.DATE_SLIDER, "value"),
+        Output(Ids.PLAY_TICK, "disabled"),
+        Input(Ids.DATE_SLIDER, "value"),
+        Input(Ids.DATES, "start_date"),
+        Input(Ids.DATES, "end_date"),
+        Input(Ids.PLAY, "n_clicks"),
+        Input(Ids.PLAY_TICK, "n_intervals"),
+        State(Ids.TIME_STEPS, "data"),
+        State(Ids.PLAY_TICK, "disabled"),
+        prevent_initial_call=True,
+    )
 
     # -- map layers: shown, hidden and filtered in the browser ------------------------
     # Computed in the browser (redmap.staffLayers, the rule of map_hideout_filters): the
@@ -193,13 +229,27 @@ def register(app: Dash, ctx: AppContext) -> None:
     # -- table and chart -----------------------------------------------------------------
     # Table, pager, note and chart travel as data in one store, drawn by redmap.drawRecords:
     # as Dash components (a few hundred for a page) they made every update of the page slower.
+    # The map's view reaches the table only while "in view only" is on. As an input of
+    # the table's callback, every move (the flight to a chosen street ends a second later)
+    # was a request that replaced the one still answering a newer filter: Dash keeps only
+    # a callback's latest request, and the table stayed on the old filters.
+    app.clientside_callback(
+        """function(view, inView) {
+            var on = Array.isArray(inView) && inView.indexOf("on") !== -1;
+            return on ? view : window.dash_clientside.no_update;
+        }""",
+        Output(Ids.TABLE_VIEW, "data"),
+        Input(Ids.VIEW, "data"),
+        State(Ids.IN_VIEW, "value"),
+    )
+
     @app.callback(
         Output(Ids.RECORDS, "children"),
         Output(Ids.TABLE_QUERY, "data"),
         Output(Ids.ANSWERED, "data"),
         *filter_inputs(),
         Input(Ids.IN_VIEW, "value"),
-        Input(Ids.VIEW, "data"),
+        Input(Ids.TABLE_VIEW, "data"),
         Input(Ids.LANG, "data"),
         Input(Ids.SEARCH, "value"),
         Input(Ids.SORT_BY, "data"),
@@ -207,9 +257,10 @@ def register(app: Dash, ctx: AppContext) -> None:
         Input(Ids.SELECTED, "data"),
         State({"type": Ids.FIELD, "field": ALL}, "id"),
         State(Ids.TABLE_QUERY, "data"),
+        State(Ids.VIEW, "data"),
     )
-    def show_records(table, street, community, grid, values, start, end, in_view, view, lang,
-                     search, sort_by, page_to, selected, field_ids, arranged_as):  # fmt: skip
+    def show_records(table, street, community, grid, values, start, end, in_view, _view_moved, lang,
+                     search, sort_by, page_to, selected, field_ids, arranged_as, view):  # fmt: skip
         # Several inputs can change in one call (the map reports its view as the page
         # settles): only when every one of them is a table action is it a table action.
         triggers = list(dash_ctx.triggered_prop_ids.values()) if dash_ctx.triggered_prop_ids else []
@@ -218,7 +269,7 @@ def register(app: Dash, ctx: AppContext) -> None:
         chosen = chosen if isinstance(chosen, str) else None
         from_table = isinstance(selected, dict) and selected.get("from") == "table"
         if triggers and all(
-            (i == Ids.VIEW and not in_view and arranged_as) or (i == Ids.SELECTED and from_table)
+            (i == Ids.TABLE_VIEW and not in_view and arranged_as) or (i == Ids.SELECTED and from_table)
             for i in triggers
         ):
             # The map moved and nothing depends on it; or a row was chosen in the table,
@@ -257,7 +308,9 @@ def register(app: Dash, ctx: AppContext) -> None:
             "note": records_note(page * PAGE_SIZE, view_.shown, len(rows), masked, lang),
             "pager": pager_data(page, pages, lang),
         }
-        if not table_action:  # sorting or paging leaves the counts as they are
+        # Sorting, paging, searching or choosing a row leave the counts as they are; the
+        # page's first answer (no arrangement yet) draws them whatever triggered it.
+        if not table_action or not arranged_as:
             drawn["chart"] = chart_data(dataset, spec, passing, lang)
         place = next((i for i in (Ids.STREET, Ids.COMMUNITY, Ids.GRID) if i in triggers), None)
         if place:

@@ -66,4 +66,15 @@ def test_a_staff_layer_sent_by_area_loads_around_the_view_when_ticked(area_serve
     assert boxes and all(boxes), f"incidents asked whole: {boxes}"
     assert page.locator("path.rm-f-roads").count() > 0  # the basemap too, by area
     assert all(_boxes(watch.requests, "roads"))
+    hint = page.locator("#staff-area-hint")
+    assert hint.is_hidden()
+    # Zoomed out past a district's worth: the incidents are not drawn, and the page says why.
+    page.locator(".leaflet-control-zoom-out").click()
+    page.locator(".leaflet-control-zoom-out").click()
+    hint.wait_for(state="visible")
+    assert "智慧网格事件" in hint.inner_text() and "放大" in hint.inner_text()
+    for _ in range(3):  # past where it was: the map's view is wider than the district itself
+        page.locator(".leaflet-control-zoom-in").click()
+        page.wait_for_timeout(300)
+    hint.wait_for(state="hidden")
     assert not watch.page_errors

@@ -366,3 +366,35 @@ def test_in_view_only_ties_the_table_to_the_map(live_server, demo_dataset, open_
     assert shown == int(inside.sum())
     assert "inview=1" in page.url
     assert_clean(watch, live_server.url)
+
+
+def test_the_time_slider_sets_the_date_range_and_plays_it_forward(live_server, demo_dataset, open_page):
+    import pandas as pd
+
+    events = demo_dataset["grid_events"]
+    day = pd.to_datetime(events["found_at"]).dt.date.astype(str)
+    page, watch = open_page(live_server.url + "/staff/", W, H, live_server.url, login="admin")
+    wait_total(page, len(events))
+    # The chart is drawn on the page's first answer, before anything is touched.
+    page.wait_for_function(
+        "n => document.querySelector('#staff-chart').textContent.includes(n)",
+        arg=f"{int(events['status'].value_counts().max()):,}",
+    )
+    months = sorted({d[:7] for d in day})
+    # Pull the slider's right end back three months: the table keeps the months left.
+    thumbs = page.locator("#staff-date-slider [role=slider]")
+    thumbs.nth(1).focus()
+    for _ in range(3):
+        page.keyboard.press("ArrowLeft")
+    kept = months[: len(months) - 3]
+    wait_total(page, int(day.str[:7].isin(kept).sum()))
+    page.wait_for_function("m => location.search.includes('to=' + m)", arg=kept[-1])
+    shown_dates = page.locator(".rm-dates input").evaluate_all("els => els.map(e => e.value)")
+    assert shown_dates[:2] == [kept[0] + "-01", str(pd.Period(kept[-1]).end_time.date())]
+    # ▶ moves the window a month at a time: then it holds months 2..len-2.
+    page.locator("#staff-play").click()
+    moved = months[1 : len(months) - 2]
+    wait_total(page, int(day.str[:7].isin(moved).sum()))
+    page.locator("#staff-play").click()  # pause
+    assert page.locator("#staff-play").get_attribute("aria-pressed") == "false"
+    assert_clean(watch, live_server.url)

@@ -249,3 +249,18 @@ def test_a_link_round_trips_the_state():
 def test_a_broken_link_still_opens(query):
     state = permalink.parse(query)
     assert state.view is None and state.minutes is None
+
+
+def test_time_slider_steps_are_months_or_weeks_and_hold_a_date_range():
+    from dashboard.workspace import date_steps, steps_between
+
+    months = date_steps((dt.date(2025, 9, 5), dt.date(2026, 11, 20)))
+    assert months[0] == dt.date(2025, 9, 1) and months[-1] == dt.date(2026, 11, 1) and len(months) == 15
+    assert all(m.day == 1 for m in months)
+    weeks = date_steps((dt.date(2026, 8, 23), dt.date(2026, 11, 20)))  # under four months: weeks
+    assert weeks[0] == dt.date(2026, 8, 17) and all(w.weekday() == 0 for w in weeks)
+    assert weeks[-1] <= dt.date(2026, 11, 20) < weeks[-1] + dt.timedelta(days=7)
+    assert date_steps(None) == []
+    assert steps_between(months, None, None) == [0, 14]
+    assert steps_between(months, dt.date(2025, 11, 15), dt.date(2026, 2, 28)) == [2, 5]
+    assert steps_between(months, dt.date(2026, 3, 1), None) == [6, 14]
