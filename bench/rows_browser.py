@@ -33,8 +33,12 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 FIRST_RENDER = "path.rm-f-service_centers"
+FIRST_RENDER_SCALED = "path.rm-f-streets"
+"""At city and province scale the centres are sent by map area (dashboard/tiles.py) and
+the first view, the whole region, draws none: its first map render is the streets."""
 FIRST_LOAD_TARGET_MB = 2.0
 TOGGLE_LAYER = "service_centers"
+TOGGLE_LAYER_SCALED = "three_no_compounds"  # drawn whole at any scale, shown by default
 FILTER_PAGE = "/staff/?layers=streets,three_no_compounds,service_centers&table=grid_events"
 FILTER_TARGET_S = 0.3
 
@@ -81,7 +85,7 @@ def _load(
         context.close()
 
 
-def _toggle(browser, base: str) -> float:
+def _toggle(browser, base: str, layer: str) -> float:
     """Seconds from unticking a staff layer to its markers being gone (the redraw)."""
     from playwright.sync_api import expect
 
@@ -93,12 +97,12 @@ def _toggle(browser, base: str) -> float:
         page.fill("#password", DEMO_PASSWORD)
         page.click("button[type=submit]")
         page.goto(base + "/staff/", wait_until="networkidle")
-        page.wait_for_selector(FIRST_RENDER, state="attached")
-        box = page.locator(f"input[value={TOGGLE_LAYER}]")
+        page.wait_for_selector(f"path.rm-f-{layer}", state="attached")
+        box = page.locator(f"input[value={layer}]")
         t0 = time.perf_counter()
         box.click()
         # Not wait_for_function: the app's CSP forbids the eval it relies on.
-        expect(page.locator(FIRST_RENDER)).to_have_count(0, timeout=30_000)
+        expect(page.locator(f"path.rm-f-{layer}")).to_have_count(0, timeout=30_000)
         return time.perf_counter() - t0
     finally:
         context.close()
@@ -190,9 +194,11 @@ def rows(demo: Demo, quick: bool) -> list[Row]:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
             try:
                 base = f"http://{servers.HOST}:{app_srv.port}"
+                first_render = FIRST_RENDER if demo.scale == 1 else FIRST_RENDER_SCALED
+                toggle_layer = TOGGLE_LAYER if demo.scale == 1 else TOGGLE_LAYER_SCALED
                 for face, path, login in (("public", "/", False), ("staff", "/staff/", True)):
-                    _load(browser, base, path, login)  # warm the server's caches
-                    runs = [_load(browser, base, path, login) for _ in range(reps)]
+                    _load(browser, base, path, login, selector=first_render)  # warm the server's caches
+                    runs = [_load(browser, base, path, login, selector=first_render) for _ in range(reps)]
                     first = statistics.median(r[0] for r in runs)
                     mb = statistics.median(r[1] for r in runs)
                     out.append(
@@ -200,7 +206,7 @@ def rows(demo: Demo, quick: bool) -> list[Row]:
                             f"browser_{face}_first_render_{demo.label}",
                             first,
                             "s",
-                            note=f"GET {path} in a fresh context to the first {FIRST_RENDER} attached, "
+                            note=f"GET {path} in a fresh context to the first {first_render} attached, "
                             f"median of {reps}",
                         )
                     )
@@ -239,14 +245,14 @@ def rows(demo: Demo, quick: bool) -> list[Row]:
                         note="encoded bytes over the wire until network idle (CDP encodedDataLength)",
                     )
                 )
-                toggles = sorted(_toggle(browser, base) for _ in range(reps))
+                toggles = sorted(_toggle(browser, base, toggle_layer) for _ in range(reps))
                 out.append(
                     compare(
                         f"browser_staff_layer_toggle_{demo.label}",
                         toggles[len(toggles) // 2],
                         "s",
                         target="<= 1 s at 100x",
-                        note=f"untick {TOGGLE_LAYER} in the staff panel until its markers are gone, "
+                        note=f"untick {toggle_layer} in the staff panel until its markers are gone, "
                         f"median of {reps}",
                     )
                 )
@@ -269,7 +275,8 @@ def rows(demo: Demo, quick: bool) -> list[Row]:
                         change,
                         "s",
                         target=f"< {FILTER_TARGET_S:g} s (demo), <= 1 s at 100x",
-                        status="PASS" if change < FILTER_TARGET_S else "MISS",
+                        # 0.3 s on the demo district; 1 s on the scaled ones (the issue's targets).
+                        status="PASS" if change < (FILTER_TARGET_S if demo.scale == 1 else 1.0) else "MISS",
                         note=f"press {street['name']} in the street filter until the table total, the chart "
                         f"and the map's three-no compounds all show it (timed in the page), median of {reps}",
                     )

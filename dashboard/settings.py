@@ -70,9 +70,10 @@ class Settings:
         cookies get ``Secure`` and HSTS is sent.
     area_layers_above : int
         ``REDMAP_AREA_LAYERS_ABOVE``: a layer with more features than this (default
-        20,000) is not sent whole but by map area, and drawn only once the map shows a
+        10,000) is not sent whole but by map area, and drawn only once the map shows a
         district's worth or less (see dashboard/tiles.py). The demo district has no
-        such layer; at 100 times its size, roads and incidents are.
+        such layer; at 100 times its size, roads, incidents, grids, building groups,
+        communities and service centres are (together 14 MB gzipped otherwise).
     trusted_proxies : int
         ``REDMAP_TRUSTED_PROXIES``: how many reverse proxies in front of the app set
         ``X-Forwarded-For``. 0 (default) ignores that header entirely, so a forged
@@ -92,7 +93,7 @@ class Settings:
     demo_password: str = ""
     https: bool = False
     trusted_proxies: int = 0
-    area_layers_above: int = 20_000
+    area_layers_above: int = 10_000
 
     @property
     def uses_demo_data(self) -> bool:
