@@ -430,17 +430,37 @@
 
   /* One tour step per tick: each street in turn, then the whole district. Paused while
    * anyone has touched the wall within the idle time. */
-  function wallTour(tick, data, state, hideout, cardIds, config) {
+  /* The tour's card: the street on show's own figures, drawn with text nodes only. */
+  function drawTourCard(card) {
+    var box = document.getElementById("wall-tour");
+    if (!box) { return; }
+    var shown = box.firstChild;
+    if (!card) { if (shown) { box.removeChild(shown); } return; }
+    var node = el("div", {"class": "rm-tour-card on", "data-street-id": card.id});
+    var head = node.appendChild(el("div", {"class": "rm-tour-head"}));
+    head.appendChild(el("span", {"class": "rm-tour-kicker"}, card.kicker));
+    head.appendChild(el("h3", {}, card.name));
+    if (card.flag) { head.appendChild(el("span", {"class": "rm-tour-flag"}, card.flag)); }
+    var list = node.appendChild(el("dl"));
+    (card.figures || []).forEach(function (f) {
+      var row = list.appendChild(el("div"));
+      row.appendChild(el("dt", {}, f[1]));
+      row.appendChild(el("dd", {"data-street-kpi": f[0]}, f[2]));
+    });
+    if (shown) { box.replaceChild(node, shown); } else { box.appendChild(node); }
+  }
+
+  function wallTour(tick, data, cards, state, hideout, config) {
     var nu = window.dash_clientside.no_update;
     var cc = window.dash_clientside.callback_context;
     var trigger = cc && cc.triggered && cc.triggered.length ? cc.triggered[0].prop_id : "";
     var ticked = trigger.indexOf("n_intervals") !== -1;
-    if (!data) { return [nu, nu, cardIds.map(function () { return nu; }), nu]; }
+    if (!data) { return [nu, nu, nu]; }
     var streets = data.streets || [];
     var idle = (config && config.idle !== undefined) ? config.idle : 60000;
     state = state || {step: streets.length};
     if (ticked && Date.now() - wallTouched < idle) {
-      return [nu, nu, cardIds.map(function () { return nu; }), nu];
+      return [nu, nu, nu];
     }
     var step = ticked ? (state.step + 1) % (streets.length + 1) : state.step;
     var street = step < streets.length ? streets[step] : null;
@@ -459,10 +479,8 @@
                   duration: Math.min(1.2, 0.4 * ((config && config.tour) || 20))}
       };
     }
-    var classes = cardIds.map(function (id) {
-      return "rm-tour-card" + (street && id.street === street.id ? " on" : "");
-    });
-    return [viewport, next, classes, {step: step}];
+    drawTourCard(street && cards ? cards[street.id] : null);
+    return [viewport, next, {step: step}];
   }
 
   /* Staff map moved: keep its view in the page (for "in view only") and in the URL

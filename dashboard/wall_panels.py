@@ -21,9 +21,6 @@ from geodata.schema import INCUBATION_STEPS, MEDIATION_LEVELS, MEDIATION_OUTCOME
 
 from .i18n import t
 
-TOUR_CARD = "wall-tour-card"
-"""Pattern-matching id type of a street's tour card ({"type": TOUR_CARD, "street": id})."""
-
 DASH = "—"
 
 
@@ -271,8 +268,13 @@ def street_bars(volume: pd.Series, names: pd.Series, lang: str) -> list[Any]:
 # ---- the tour's street cards ------------------------------------------------------------
 
 
-def tour_card(street_id: str, row: pd.Series, lang: str, xixian: bool = False) -> html.Div:
-    """One street's own figures, shown over the map while the tour is on that street."""
+def tour_card(street_id: str, row: pd.Series, lang: str, xixian: bool = False) -> dict[str, Any]:
+    """One street's own figures, shown over the map while the tour is on that street.
+
+    As data, drawn by ``redmap.wallTour`` for the street on show: a city has a thousand
+    streets, and a card per street as Dash components (45,000 of them) took the wall
+    half a minute to open.
+    """
     figures = [
         ("centers", t("wall_t_centers", lang), fmt_int(row["centers"])),
         ("people_served", t("wall_t_people", lang), fmt_int(row["people_served"])),
@@ -298,21 +300,10 @@ def tour_card(street_id: str, row: pd.Series, lang: str, xixian: bool = False) -
         ("daycare_centers", t("wall_t_daycare", lang), fmt_int(row["daycare_centers"])),
         ("households", t("wall_t_households", lang), fmt_int(row["households"])),
     ]
-    name = row["name"] if lang == "zh" else row["name_en"]
-    head: list[Any] = [html.Span(t("wall_tour_label", lang), className="rm-tour-kicker"), html.H3(name)]
-    if xixian:
-        head.append(html.Span(t("wall_xixian", lang), className="rm-tour-flag"))
-    return html.Div(
-        [
-            html.Div(head, className="rm-tour-head"),
-            html.Dl(
-                [
-                    html.Div([html.Dt(label), html.Dd(text, **{"data-street-kpi": key})])
-                    for key, label, text in figures
-                ]
-            ),
-        ],
-        id={"type": TOUR_CARD, "street": street_id},
-        className="rm-tour-card",
-        **{"data-street-id": street_id},
-    )
+    return {
+        "id": street_id,
+        "kicker": t("wall_tour_label", lang),
+        "name": str(row["name"] if lang == "zh" else row["name_en"]),
+        "flag": t("wall_xixian", lang) if xixian else None,
+        "figures": [list(f) for f in figures],
+    }

@@ -69,7 +69,8 @@ class Ids:
     RIGHT_KPIS = "wall-kpis-right"
     MEALS = "wall-meals"
     STRIP = "wall-strip"
-    TOUR = "wall-tour"
+    TOUR = "wall-tour"  # the card of the street on show, drawn by redmap.wallTour
+    TOUR_CARDS = "wall-tour-cards"  # every street's card, as data: {street id: card}
     UPDATED = "wall-updated"
     STATUS = "wall-status"
     URL = "wall-url"
@@ -194,10 +195,10 @@ def wall_content(ctx: AppContext, lang: str, metric: str = DEFAULT_METRIC) -> di
         ],
         Ids.STREET_BARS: panels.street_bars(volume, names, lang),
         Ids.MAP_LEGEND: map_legend(metric, values, classes, lang),
-        Ids.TOUR: [
-            panels.tour_card(str(sid), row, lang, bool(xixian.get(str(sid))))
+        Ids.TOUR_CARDS: {
+            str(sid): panels.tour_card(str(sid), row, lang, bool(xixian.get(str(sid))))
             for sid, row in per_street.sort_index().iterrows()
-        ],
+        },
         Ids.UPDATED: updated,
         Ids.DATA: {"colors": colors, "streets": street_bounds(streets), "district": district_bounds(ctx)},
         Ids.RENDERED: {"version": ctx.dataset.version, "metric": metric, "lang": lang},
@@ -211,7 +212,7 @@ CONTENT_IDS = [
     (Ids.STRIP, "children"),
     (Ids.STREET_BARS, "children"),
     (Ids.MAP_LEGEND, "children"),
-    (Ids.TOUR, "children"),
+    (Ids.TOUR_CARDS, "data"),
     (Ids.UPDATED, "children"),
     (Ids.DATA, "data"),
     (Ids.RENDERED, "data"),
@@ -284,7 +285,8 @@ def layout(ctx: AppContext, lang: str) -> html.Div:
                             wall_map,
                             html.Div(t("schematic", lang), className="rm-wall-note"),
                             html.Div(content[Ids.MAP_LEGEND], id=Ids.MAP_LEGEND, className="rm-wall-legend"),
-                            html.Div(content[Ids.TOUR], id=Ids.TOUR, className="rm-wall-tour"),
+                            html.Div(id=Ids.TOUR, className="rm-wall-tour"),
+                            dcc.Store(id=Ids.TOUR_CARDS, data=content[Ids.TOUR_CARDS]),
                         ],
                         className="rm-wall-map",
                     ),
@@ -382,13 +384,12 @@ def register_callbacks(app: Dash, ctx: AppContext) -> None:
         _clientside("wallTour", 6),
         Output(Ids.MAP, "viewport"),
         Output(layer_id(FACE, "streets"), "hideout"),
-        Output({"type": panels.TOUR_CARD, "street": ALL}, "className"),
         Output(Ids.TOUR_STATE, "data"),
         Input(Ids.TOUR_TICK, "n_intervals"),
         Input(Ids.DATA, "data"),
+        Input(Ids.TOUR_CARDS, "data"),
         State(Ids.TOUR_STATE, "data"),
         State(layer_id(FACE, "streets"), "hideout"),
-        State({"type": panels.TOUR_CARD, "street": ALL}, "id"),
         State(Ids.CONFIG, "data"),
         prevent_initial_call=True,
     )
