@@ -469,3 +469,20 @@ def test_demo_finds_the_river(demo):
 def test_demo_nothing_found(demo):
     assert demo.search("zzzzqq") == []
     assert demo.search("火星基地") == []
+
+
+def test_a_search_that_stops_early_ranks_like_one_that_reads_every_match(demo):
+    # Names repeat in a city (every district has its 心心秦家 centres and a 人民路): the
+    # scan stops after `limit` owners per tier, which must not change the answer.
+    import dataclasses
+
+    from bench.rows_search import keystroke_queries
+
+    copies = [dataclasses.replace(p, id=f"{p.id}#{c}") for c in range(4) for p in demo.places]
+    city = Gazetteer(copies)
+    queries = [*keystroke_queries([p.name for p in demo.places], n=300), "心", "xi", "x", "xxqj", "渭阳"]
+    for q in queries:
+        for limit in (1, 8):
+            short = [(m.place.id, m.score) for m in city.search(q, limit)]
+            everything = [(m.place.id, m.score) for m in city.search(q, 10**6)][:limit]
+            assert short == everything, q
