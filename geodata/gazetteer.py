@@ -362,12 +362,12 @@ class _Corpus:
         prefix_only : bool
             Only matches at the start of a key.
         enough : int, optional
-            Stop once ``enough`` owners matched from a key's start and ``enough`` from
-            inside one (from the start only, with ``prefix_only``); every match of the
+            Stop once ``enough`` owners matched from a key's start; every match of the
             whole key is still yielded. The keys are in the owners' tie-break order
-            (the caller's), so the owners left out rank after those found in the same
-            tier: at 100 times the demo district "心" starts 14,100 names, and scanning
-            them all took a keystroke 0.3 s.
+            (the caller's), so an owner left out ranks after those found: after them in
+            the same tier, or in a lower one (inside a key) below all of them. At 100
+            times the demo district "心" starts 14,100 names, and scanning them all took
+            a keystroke 0.3 s.
 
         Yields
         ------
@@ -375,15 +375,15 @@ class _Corpus:
             ``whole`` when the match is the entire key.
         """
         owners = self.owners
-        found: tuple[set[int], set[int]] = (set(), set())  # from a key's start, from inside
+        found: set[int] = set()  # owners matched from a key's start
 
         def satisfied() -> bool:
-            return enough is not None and len(found[0]) >= enough and (prefix_only or len(found[1]) >= enough)
+            return enough is not None and len(found) >= enough
 
         if prefix_only and len(query) == 1:
             for record in self._by_initial.get(query, ()):
                 yield record, 0, self._ends[record] - self._starts[record] == 1
-                found[0].add(owners[record])
+                found.add(owners[record])
                 if satisfied():
                     break
         else:
@@ -394,7 +394,8 @@ class _Corpus:
                 if can_start[i] and not (prefix_only and not self._is_start[i]):
                     record = bisect.bisect_right(starts, i) - 1
                     yield record, i - starts[record], i + n == ends[record] and i == starts[record]
-                    found[0 if i == starts[record] else 1].add(owners[record])
+                    if i == starts[record]:
+                        found.add(owners[record])
                     if satisfied():
                         break
                 i = find(query, i + 1)
