@@ -55,8 +55,9 @@ def _load(
     account: str = STAFF_ACCOUNT,
     viewport: tuple[int, int] = (1366, 900),
     selector: str = FIRST_RENDER,
-) -> tuple[float, float]:
-    """(seconds to the first feature of ``selector``, MB transferred until network idle)."""
+) -> tuple[float, float, dict[str, float]]:
+    """(seconds to the first feature of ``selector``, MB transferred until network idle,
+    KB of each layer file among them)."""
     context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]}, locale="zh-CN")
     own = urlparse(base).netloc
     context.route(
@@ -73,16 +74,33 @@ def _load(
             page.wait_for_load_state("domcontentloaded")
         cdp = context.new_cdp_session(page)
         cdp.send("Network.enable")
-        received: list[float] = []
-        cdp.on("Network.loadingFinished", lambda e: received.append(float(e.get("encodedDataLength", 0))))
+        received: dict[str, float] = {}
+        urls: dict[str, str] = {}
+        cdp.on("Network.responseReceived", lambda e: urls.__setitem__(e["requestId"], e["response"]["url"]))
+        cdp.on(
+            "Network.loadingFinished",
+            lambda e: received.__setitem__(e["requestId"], float(e.get("encodedDataLength", 0))),
+        )
         t0 = time.perf_counter()
         page.goto(base + path, wait_until="commit")
         page.wait_for_selector(selector, state="attached", timeout=60_000)
         first = time.perf_counter() - t0
         page.wait_for_load_state("networkidle")
-        return first, sum(received) / 1e6
+        layers: dict[str, float] = {}
+        for request, size in received.items():
+            name = urlparse(urls.get(request, "")).path.rsplit("/", 1)[-1]
+            if name.endswith(".geojson"):
+                layer = name.removesuffix(".geojson")
+                layers[layer] = layers.get(layer, 0) + size / 1e3
+        return first, sum(received.values()) / 1e6, layers
     finally:
         context.close()
+
+
+def _layer_sizes(layers: dict[str, float]) -> str:
+    """Layer files of one load, largest first: "roads 80 KB, streets 12 KB"."""
+    ordered = sorted(layers.items(), key=lambda item: -item[1])
+    return ", ".join(f"{name} {kb:,.0f} KB" for name, kb in ordered) or "none"
 
 
 def _toggle(browser, base: str, layer: str) -> float:
@@ -201,6 +219,7 @@ def rows(demo: Demo, quick: bool) -> list[Row]:
                     runs = [_load(browser, base, path, login, selector=first_render) for _ in range(reps)]
                     first = statistics.median(r[0] for r in runs)
                     mb = statistics.median(r[1] for r in runs)
+                    per_layer = _layer_sizes(runs[-1][2])
                     out.append(
                         compare(
                             f"browser_{face}_first_render_{demo.label}",
@@ -216,7 +235,8 @@ def rows(demo: Demo, quick: bool) -> list[Row]:
                             mb,
                             "MB",
                             target=f"<= {FIRST_LOAD_TARGET_MB:g} MB at 100x",
-                            note="encoded bytes over the wire until network idle (CDP encodedDataLength)",
+                            note="encoded bytes over the wire until network idle (CDP encodedDataLength); "
+                            f"layers: {per_layer}",
                         )
                     )
                 wall = (base, "/wall/", True, WALL_ACCOUNT, (1920, 1080), WALL_FIRST_RENDER)
@@ -224,6 +244,7 @@ def rows(demo: Demo, quick: bool) -> list[Row]:
                 runs = [_load(browser, *wall) for _ in range(reps)]
                 wall_first = statistics.median(r[0] for r in runs)
                 wall_mb = statistics.median(r[1] for r in runs)
+                wall_layers = _layer_sizes(runs[-1][2])
                 out.append(
                     compare(
                         f"browser_wall_first_render_{demo.label}",
@@ -242,7 +263,8 @@ def rows(demo: Demo, quick: bool) -> list[Row]:
                         "MB",
                         target="< 1 MB",
                         status="PASS" if wall_mb < 1 else "MISS",
-                        note="encoded bytes over the wire until network idle (CDP encodedDataLength)",
+                        note="encoded bytes over the wire until network idle (CDP encodedDataLength); "
+                        f"layers: {wall_layers}",
                     )
                 )
                 toggles = sorted(_toggle(browser, base, toggle_layer) for _ in range(reps))
