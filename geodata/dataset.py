@@ -59,6 +59,14 @@ class Dataset:
             value = self._derived[key] = make()
             return value
 
+    def latest(self, key: tuple, stamp: object, make):
+        """``make()``, kept for ``key`` until ``stamp`` changes (figures that depend on
+        the time as well as the data: only the newest is kept)."""
+        held = self._derived.get(key)
+        if held is None or held[0] != stamp:
+            held = self._derived[key] = (stamp, make())
+        return held[1]
+
     def names_by_id(self, layer: str, column: str = "name") -> Mapping[str, str]:
         """``{id: name}`` of a layer, so a referenced street or grid reads by name."""
 
