@@ -109,7 +109,7 @@
     var h = hideoutOf(context);
     var p = feature.properties || {};
     if (p.cluster) { return; }
-    if (h.layer === "streets" && p._label) {
+    if (h.layer === "streets" && p._label && h.permanentLabels !== false) {
       layer.bindTooltip(p._label, {permanent: true, direction: "center", className: "rm-street-label"});
     } else if (p._label && h.kind !== "basemap") {
       layer.bindTooltip(p._label, {direction: "top", className: "rm-tooltip"});

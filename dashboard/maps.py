@@ -22,6 +22,9 @@ from .tiles import MAX_TILES, TILE_DEG
 PANES: dict[str, int] = {"rm-base": 250, "rm-areas": 410, "rm-points": 450}
 """Map panes by z-index. Layers load asynchronously, so drawing order cannot rely on
 the order they were added: the opaque basemap once landed on top of the points."""
+MAX_PERMANENT_LABELS = 100
+"""Most features of a layer whose names are always shown (above: on hover)."""
+
 PANE_OF_KIND = {"basemap": "rm-base", "area": "rm-areas", "line": "rm-areas", "point": "rm-points"}
 
 
@@ -79,6 +82,9 @@ def geojson_layer(
             "kind": spec.kind,
             "style": spec.style(),
             "filters": {},
+            # Street names stay on the map for a district's dozen streets; a city's
+            # thousand would overlap, and placing them froze the page for seconds.
+            "permanentLabels": ctx.layer_count(face, spec.id) <= MAX_PERMANENT_LABELS,
             **(hideout or {}),
         },
         pane=PANE_OF_KIND[spec.kind],
