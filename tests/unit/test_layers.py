@@ -90,3 +90,22 @@ def test_street_labels_read_in_the_page_language(demo_dataset):
         en = build_geojson(REGISTRY["streets"], streets, face, "en")
         assert {f["properties"]["_label"] for f in zh["features"]} == set(streets["name"])
         assert {f["properties"]["_label"] for f in en["features"]} == set(streets["name_en"])
+
+
+def test_street_names_stay_on_the_map_only_for_a_districts_dozen_streets(demo_dataset):
+    from types import SimpleNamespace
+
+    from dashboard.maps import MAX_PERMANENT_LABELS, geojson_layer
+
+    def context(streets: int):
+        return SimpleNamespace(
+            dataset=demo_dataset,
+            layer_count=lambda face, layer: streets,
+            sent_by_area=lambda face, layer: False,
+            layer_url=lambda face, layer, lang: f"/{layer}.geojson",
+        )
+
+    district = geojson_layer(context(len(demo_dataset["streets"])), REGISTRY["streets"], "public", "zh")
+    city = geojson_layer(context(MAX_PERMANENT_LABELS + 1), REGISTRY["streets"], "public", "zh")
+    assert district.hideout["permanentLabels"] is True
+    assert city.hideout["permanentLabels"] is False
