@@ -37,11 +37,6 @@ class Payload:
     etag: str
     count: int
 
-    @property
-    def body(self) -> bytes:
-        """The uncompressed JSON."""
-        return gzip.decompress(self.gzipped)
-
 
 def make_payload(document: Mapping, count: int = 0) -> Payload:
     """Serialise and gzip a JSON document once (orjson: ~10x faster than json.dumps)."""

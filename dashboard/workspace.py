@@ -451,10 +451,14 @@ def steps_between(steps: list[dt.date], start: dt.date | None, end: dt.date | No
 
 
 def date_span(dataset: Dataset, table: TableSpec) -> tuple[dt.date, dt.date] | None:
-    """First and last day of the table's date field (for the date picker's limits)."""
+    """First and last day of the table's date field (for the date picker's and the time
+    slider's limits). Made once per dataset: every staff page and table change asks, and
+    parsing 520,000 dates at 100 times the demo district took ~0.3 s."""
     if not table.date_field:
         return None
-    when = pd.to_datetime(dataset[table.layer][table.date_field], errors="coerce").dropna()
-    if when.empty:
-        return None
-    return when.min().date(), when.max().date()
+
+    def make() -> tuple[dt.date, dt.date] | None:
+        when = pd.to_datetime(dataset[table.layer][table.date_field], errors="coerce").dropna()
+        return None if when.empty else (when.min().date(), when.max().date())
+
+    return dataset.derived(("date_span", table.layer, table.date_field), make)
