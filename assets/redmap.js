@@ -650,7 +650,7 @@
   }
 
   function areaUrls(view, area) {
-    return area.order.map(function (layer) {
+    return Object.keys(area.layers).map(function (layer) {
       return areaUrl(area.layers[layer].url, viewBounds(view, area), area);
     });
   }

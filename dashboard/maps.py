@@ -146,7 +146,7 @@ def district_map(
         "className": "rm-map",
         "style": {"height": "100%", "width": "100%"},
     }
-    if area_config(ctx, face, lang, layer_ids) and "eventHandlers" not in map_props:
+    if any(ctx.sent_by_area(face, layer) for layer in layer_ids) and "eventHandlers" not in map_props:
         props["eventHandlers"] = {"moveend": js("mapMoved")}  # the view, for area layers
     props.update(map_props)
     return dl.Map(children, id=map_id, **props)
@@ -171,8 +171,7 @@ def area_config(ctx: AppContext, face: str, lang: str, layer_ids: list[str]) -> 
         "tileDeg": TILE_DEG,
         "maxTiles": MAX_TILES,
         "bounds": [west, south, east, north],  # the first view, until the map reports its own
-        "layers": layers,
-        "order": list(layers),
+        "layers": layers,  # in the order of register_area_layers' outputs
         "hint": t("zoom_in_for", lang),  # "{layers}": the panel layers the view is too wide for
     }
 
