@@ -1,10 +1,10 @@
 """Red Map entry point: ``python app.py`` serves it, ``gunicorn app:server`` too."""
 
-import gc
 import logging
 import sys
 
 from dashboard import create_app
+from dashboard.process import settle
 from dashboard.settings import Settings, SettingsError
 from geodata.validate import DataError
 
@@ -17,11 +17,7 @@ except (SettingsError, DataError) as error:
     # Refuse to start on bad settings or data, with every problem listed.
     sys.exit(f"Red Map cannot start:\n{error}")
 
-# What start-up built (data, indexes, gazetteer: ~440k objects) lives as long as the
-# process: frozen, a full garbage collection skips it (~0.4 s per collection otherwise,
-# a stall for whichever request triggered it).
-gc.collect()  # start-up garbage first, or it would be kept for good
-gc.freeze()
+settle()  # before gunicorn --preload forks its workers
 
 if __name__ == "__main__":
     print(f"Red Map: http://{settings.host}:{settings.port}/  (staff: /staff/, wall: /wall/)")

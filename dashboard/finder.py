@@ -16,7 +16,6 @@ from typing import Any
 
 import orjson
 import shapely
-import shapely.ops
 from pyproj import Transformer
 from shapely.geometry import Point, Polygon
 
@@ -166,7 +165,7 @@ def build_finder(dataset: Dataset) -> Finder:
     network = WalkingNetwork.from_roads(dataset["roads"])
     district = dataset["district"]
     services = ServiceIndex.build(dataset.frames, network)
-    district_m = shapely.ops.transform(_TO_M.transform, district.geometry.iloc[0])
+    district_m = shapely.transform(district.geometry.iloc[0], _TO_M.transform, interleaved=False)
     places = services.places()
     public_json = {lang: {p.id: public_place_json(p, lang) for p in places} for lang in ("zh", "en")}
     finder = Finder(

@@ -390,6 +390,9 @@ def test_the_time_slider_sets_the_date_range_and_plays_it_forward(live_server, d
     page.locator("#staff-play").click()
     moved = months[1 : len(months) - 2]
     wait_total(page, int(day.str[:7].isin(moved).sum()))
-    page.locator("#staff-play").click()  # pause
-    assert page.locator("#staff-play").get_attribute("aria-pressed") == "false"
+    page.locator("#staff-play").click()  # pause (the button answers once Dash has run the click)
+    page.wait_for_function("() => document.querySelector('#staff-play').ariaPressed === 'false'")
+    total = page.locator("#staff-records-note").text_content()
+    page.wait_for_timeout(2000)  # longer than a play step: a paused window stays put
+    assert page.locator("#staff-records-note").text_content() == total
     assert_clean(watch, live_server.url)
