@@ -64,6 +64,7 @@ TEXT: Mapping[str, tuple[str, str]] = {
     "lang_switch": ("English", "中文"),
     "updated": ("数据更新", "Data updated"),
     "street_panel": ("街道服务量", "Service volume by street"),
+    "other_streets": ("其余 {n} 个街道", "{n} other streets"),
     "records": ("业务记录", "Records"),
     "community_filter": ("社区", "Community"),
     "all_communities": ("全部社区", "All communities"),

@@ -244,25 +244,41 @@ def incubation_panel(steps: pd.Series, lang: str) -> html.Section:
 # ---- service volume by street -----------------------------------------------------------
 
 
-def street_bars(volume: pd.Series, names: pd.Series, lang: str) -> list[Any]:
-    """Service volume by street as bars, largest first (children of the bars panel)."""
+STREET_BARS = 12
+"""Bars the street panel has room for on a 1920×1080 wall: every street of a district
+(the demo has 12); a city's or province's others share the last bar."""
+
+
+def street_bars(volume: pd.Series, names: pd.Series, lang: str, room: int = STREET_BARS) -> list[Any]:
+    """Service volume by street as bars, largest first (children of the bars panel).
+
+    With more streets than ``room``, the largest ``room - 1`` have a bar each and the
+    rest are summed in one row: a thousand bars can be neither read nor drawn quickly
+    (6,000 components took the wall seconds to open at 100 times the demo district).
+    """
     volume = volume.sort_values(ascending=False)
     top = max(int(volume.max()), 1) if len(volume) else 1
-    rows = [
-        html.Div(
-            [
-                html.Span(names[street_id], className="rm-bar-name"),
-                html.Span(
-                    html.Span(style={"width": f"{100 * value / top:.1f}%"}, className="rm-bar-fill"),
-                    className="rm-bar-track",
-                ),
-                html.Span(f"{int(value):,}", className="rm-bar-value", **{"data-street": street_id}),
-            ],
-            className="rm-bar",
-        )
-        for street_id, value in volume.items()
-    ]
+    cut = len(volume) if len(volume) <= room else room - 1
+    shown, rest = volume.iloc[:cut], volume.iloc[cut:]
+    rows = [_bar(names[street_id], value / top, value, street_id) for street_id, value in shown.items()]
+    if len(rest):
+        label = t("other_streets", lang).format(n=f"{len(rest):,}")
+        rows.append(_bar(label, None, rest.sum(), None))
     return [html.H2(t("street_panel", lang)), html.Div(rows, className="rm-bars")]
+
+
+def _bar(name: str, share: float | None, value: float, street_id: str | None) -> html.Div:
+    """One row of the street panel; ``share`` of the longest bar (None: a sum, no bar)."""
+    fill = [] if share is None else html.Span(style={"width": f"{100 * share:.1f}%"}, className="rm-bar-fill")
+    tag = {} if street_id is None else {"data-street": street_id}
+    return html.Div(
+        [
+            html.Span(name, className="rm-bar-name", title=name),
+            html.Span(fill, className="rm-bar-track"),
+            html.Span(f"{int(value):,}", className="rm-bar-value", **tag),
+        ],
+        className="rm-bar" if share is not None else "rm-bar rm-bar-rest",
+    )
 
 
 # ---- the tour's street cards ------------------------------------------------------------
