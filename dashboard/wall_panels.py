@@ -269,15 +269,22 @@ def street_bars(volume: pd.Series, names: pd.Series, lang: str, room: int = STRE
 
 def _bar(name: str, share: float | None, value: float, street_id: str | None) -> html.Div:
     """One row of the street panel; ``share`` of the longest bar (None: a sum, no bar)."""
-    fill = [] if share is None else html.Span(style={"width": f"{100 * share:.1f}%"}, className="rm-bar-fill")
-    tag = {} if street_id is None else {"data-street": street_id}
+    value_text = f"{int(value):,}"
+    if share is None:  # the name takes the bar's room too: "其余 1,189 个街道" is long
+        return html.Div(
+            [html.Span(name, className="rm-bar-name"), html.Span(value_text, className="rm-bar-value")],
+            className="rm-bar rm-bar-rest",
+        )
     return html.Div(
         [
             html.Span(name, className="rm-bar-name", title=name),
-            html.Span(fill, className="rm-bar-track"),
-            html.Span(f"{int(value):,}", className="rm-bar-value", **tag),
+            html.Span(
+                html.Span(style={"width": f"{100 * share:.1f}%"}, className="rm-bar-fill"),
+                className="rm-bar-track",
+            ),
+            html.Span(value_text, className="rm-bar-value", **{"data-street": street_id}),
         ],
-        className="rm-bar" if share is not None else "rm-bar rm-bar-rest",
+        className="rm-bar",
     )
 
 
