@@ -24,8 +24,8 @@ def _resident_mb() -> float | None:
 def settle() -> None:
     """Hand start-up's garbage back and keep what it built out of the collector's way.
 
-    Building the layer files, indexes and gazetteer leaves ~0.9 GB of freed heap
-    at 100 times the demo district that glibc keeps mapped; under
+    Building the layer files, indexes and gazetteer frees heap that glibc keeps
+    mapped (~160 MB of 2.7 GB at 100 times the demo district); under
     ``gunicorn --preload`` every worker would inherit it. ``malloc_trim`` gives it
     back to the system before the fork. What start-up built (~440k objects at the
     demo scale) lives as long as the process: frozen, a full collection skips it
