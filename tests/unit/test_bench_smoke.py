@@ -65,3 +65,26 @@ def test_quick_benchmark_writes_every_row_with_numbers(tmp_path: Path) -> None:
     # The table names every row too.
     for name in MEASURED_ROWS:
         assert name in done.stdout
+
+
+def test_memory_breakdown_names_every_part_with_its_size() -> None:
+    command = [sys.executable, "-m", "bench.memory"]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300, check=True)
+    rows = [(line[:28].strip(), line[28:].split()) for line in done.stdout.splitlines()[2:]]
+    names = [name for name, _ in rows]
+    assert names == [
+        "interpreter and imports",
+        "data (validated frames)",
+        "layer files and tiles",
+        "walking network",
+        "service index",
+        "gazetteer",
+        "public place JSON",
+    ]
+    total = float(rows[0][1][1])
+    assert total > 0
+    for name, (kept, running, seconds) in rows[1:]:
+        # Each part's share and the running total agree (to the rounding of whole MB).
+        assert abs(total + float(kept) - float(running)) <= 1, name
+        assert float(seconds) >= 0
+        total = float(running)
