@@ -611,8 +611,32 @@
     return view && Array.isArray(view.bounds) && view.bounds.length === 4 ? view.bounds : area.bounds;
   }
 
+  /* Polygon layers simplified per zoom (dashboard/detail.py): a layer's URL asks with
+   * &z= for the level of its view's zoom (the first of detail.zooms at or above it,
+   * rounded up); closer views get the full geometry, without z. Layers that have no
+   * levels, and URLs not yet set, are left as they are. */
+  function detailUrl(url, zoom, detail) {
+    if (typeof url !== "string" || !detail) { return url; }
+    var name = /\/([\w-]+)\.geojson\?/.exec(url);
+    if (!name || detail.layers.indexOf(name[1]) === -1) { return url; }
+    var base = url.replace(/&z=\d+/, "");
+    var wanted = Math.ceil((typeof zoom === "number" && isFinite(zoom) ? zoom : detail.first) - 1e-9);
+    var level = detail.zooms.filter(function (z) { return z >= wanted; })[0];
+    return level === undefined ? base : base + "&z=" + level;
+  }
+
+  /* Public and wall maps: their polygon layers at the level of the new view. */
+  function detailUrls(view, detail, urls) {
+    var nu = window.dash_clientside.no_update;
+    return urls.map(function (url) {
+      var wanted = detailUrl(url, view && view.zoom, detail);
+      return wanted === url ? nu : wanted;
+    });
+  }
+
   /* Staff map: a layer's data is fetched the first time it is ticked, and kept after;
-   * a layer sent by area follows the view while it is shown. */
+   * a layer sent by area follows the view while it is shown, and a polygon layer
+   * comes at the level of detail of the view (the basemap's too). */
   function staffLayerUrls(chosen, view, urls, config) {
     var nu = window.dash_clientside.no_update;
     var outputs = wildcardOutputs();
@@ -629,8 +653,16 @@
         if (wanted === null && !byArea.basemap) { tooWide.push(byArea.label); }
         return wanted === url ? nu : wanted;
       }
+      var zoom = view && view.zoom, detail = config && config.detail;
+      var base = layer && config && config.basemaps && config.basemaps[layer];
+      if (base) {
+        var level = detailUrl(base, zoom, detail);
+        return level === url ? nu : level;
+      }
       var own = layer && config && config.layers[layer];
-      return own && shown.indexOf(layer) !== -1 && url !== own.url ? own.url : nu;
+      if (!own || shown.indexOf(layer) === -1) { return nu; }
+      var wantedUrl = detailUrl(own.url, zoom, detail);
+      return url !== wantedUrl ? wantedUrl : nu;
     });
     if (area) {
       window.dash_clientside.set_props("staff-area-hint", {
@@ -645,7 +677,7 @@
     var map = e.target, b = map.getBounds();
     if (window.dash_clientside && window.dash_clientside.set_props) {
       window.dash_clientside.set_props(map.getContainer().id + "-view",
-        {data: {bounds: [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()]}});
+        {data: {bounds: [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()], zoom: map.getZoom()}});
     }
   }
 
@@ -877,6 +909,8 @@
     timeSlider: timeSlider,
     mapMoved: mapMoved,
     areaUrls: areaUrls,
+    detailUrl: detailUrl,
+    detailUrls: detailUrls,
     staffMoved: staffMoved,
     rememberHideouts: rememberHideouts,
     wallConfig: wallConfig,

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from geodata.dataset import Dataset
 
+from .detail import detail_url
 from .finder import Finder
 from .payloads import Payload, PayloadKey
 from .settings import Settings
@@ -35,6 +36,16 @@ class AppContext:
     def layer_url(self, face: str, layer_id: str, lang: str) -> str:
         """URL of a layer's GeoJSON for ``face``; the data version busts caches on new data."""
         return f"{LAYER_ROUTE[face]}{layer_id}.geojson?lang={lang}&v={self.dataset.version}"
+
+    def view_url(self, face: str, layer_id: str, lang: str, zoom: float | None) -> str:
+        """:meth:`layer_url` at the level of detail of a view at ``zoom`` (dashboard.detail)."""
+        url = self.layer_url(face, layer_id, lang)
+        return detail_url(url, zoom) if self.has_levels(face, layer_id) else url
+
+    def has_levels(self, face: str, layer_id: str) -> bool:
+        """Whether a layer sent whole also comes simplified for coarser zooms."""
+        payload = self.layer_payloads.get((face, layer_id, "zh"))  # type: ignore[arg-type]
+        return isinstance(payload, Payload) and bool(payload.levels)
 
     def sent_by_area(self, face: str, layer_id: str) -> bool:
         """Whether a layer is too big to send whole and goes by map area (dashboard.tiles)."""

@@ -7,6 +7,7 @@ intranet and nothing is requested from outside.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import dash_leaflet as dl
@@ -16,6 +17,7 @@ from geodata.schema import SCHEMATIC_NOTE_EN, SCHEMATIC_NOTE_ZH
 from layers import REGISTRY, LayerSpec
 
 from .context import AppContext
+from .detail import DETAIL_ZOOMS, FIRST_MAP_PX, fit_zoom
 from .i18n import t
 from .tiles import MAX_TILES, TILE_DEG
 
@@ -24,6 +26,8 @@ PANES: dict[str, int] = {"rm-base": 250, "rm-areas": 410, "rm-points": 450}
 the order they were added: the opaque basemap once landed on top of the points."""
 MAX_PERMANENT_LABELS = 100
 """Most features of a layer whose names are always shown (above: on hover)."""
+
+MIN_ZOOM, MAX_ZOOM = 9, 18
 
 PANE_OF_KIND = {"basemap": "rm-base", "area": "rm-areas", "line": "rm-areas", "point": "rm-points"}
 
@@ -43,6 +47,26 @@ def district_bounds(ctx: AppContext) -> list[list[float]]:
     return [[float(miny), float(minx)], [float(maxy), float(maxx)]]
 
 
+def first_zoom(
+    ctx: AppContext, face: str, zoom: float | None = None, bounds: list[list[float]] | None = None
+) -> float:
+    """The zoom of a map's first view: the one it is given, or the one that fits
+    ``bounds`` (``[[south, west], [north, east]]``, the district's by default) on the
+    face's usual screen (:data:`dashboard.detail.FIRST_MAP_PX`), snapped as the map does."""
+    if zoom is not None:
+        return float(zoom)
+    (south, west), (north, east) = bounds or district_bounds(ctx)
+    fitted = fit_zoom((west, south, east, north), *FIRST_MAP_PX[face])
+    return min(max(math.floor(fitted * 4) / 4, MIN_ZOOM), MAX_ZOOM)
+
+
+def detail_config(ctx: AppContext, face: str, layer_ids: list[str], zoom: float) -> dict[str, Any] | None:
+    """What ``redmap.detailUrl`` needs to ask for each layer at its view's level of
+    detail (:mod:`dashboard.detail`); None when no layer of ``layer_ids`` has levels."""
+    layers = [layer for layer in layer_ids if ctx.has_levels(face, layer)]
+    return {"zooms": list(DETAIL_ZOOMS), "layers": layers, "first": zoom} if layers else None
+
+
 def geojson_layer(
     ctx: AppContext,
     spec: LayerSpec,
@@ -50,11 +74,13 @@ def geojson_layer(
     lang: str,
     hideout: dict[str, Any] | None = None,
     load: bool = True,
+    zoom: float | None = None,
 ) -> dl.GeoJSON:
     """One registry layer, loaded by URL (cached by the browser) and styled in JS.
 
     With ``load=False`` the layer is in the page without its URL: nothing is fetched
-    until a callback sets one (a hidden layer in the staff panel).
+    until a callback sets one (a hidden layer in the staff panel). ``zoom`` is the
+    first view's, whose level of detail a polygon layer is fetched at.
     """
     props: dict[str, Any] = {}
     if spec.id == "district":
@@ -73,7 +99,7 @@ def geojson_layer(
     load = load and not ctx.sent_by_area(face, spec.id)
     return dl.GeoJSON(
         id=layer_id(face, spec.id),
-        url=ctx.layer_url(face, spec.id, lang) if load else None,
+        url=ctx.view_url(face, spec.id, lang, zoom) if load else None,
         style=js("style"),
         onEachFeature=js("onEachFeature"),
         filter=js("filter"),
@@ -126,9 +152,12 @@ def district_map(
     children: list[Any] = [dl.Pane(name=name, style={"zIndex": z}) for name, z in PANES.items()]
     if ctx.settings.tile_url:
         children.append(dl.TileLayer(url=ctx.settings.tile_url, attribution=ctx.settings.tile_attribution))
-    children += [geojson_layer(ctx, spec, face, lang, hideouts.get(spec.id)) for spec in basemap]
+    zoom = first_zoom(ctx, face, map_props.get("zoom"), map_props.get("bounds"))
+    children += [geojson_layer(ctx, spec, face, lang, hideouts.get(spec.id), zoom=zoom) for spec in basemap]
     if overlays is None:
-        overlays = [geojson_layer(ctx, spec, face, lang, hideouts.get(spec.id)) for spec in overlay_specs]
+        overlays = [
+            geojson_layer(ctx, spec, face, lang, hideouts.get(spec.id), zoom=zoom) for spec in overlay_specs
+        ]
     children.append(dl.LayerGroup(overlays, id=overlay_id) if overlay_id else dl.LayerGroup(overlays))
     children += extra or []
     children.append(dl.ScaleControl(position="bottomleft", imperial=False))
@@ -139,15 +168,15 @@ def district_map(
         "bounds": bounds,
         "trackViewport": False,
         "maxBounds": [[bounds[0][0] - 0.15, bounds[0][1] - 0.2], [bounds[1][0] + 0.15, bounds[1][1] + 0.2]],
-        "minZoom": 9,
-        "maxZoom": 18,
+        "minZoom": MIN_ZOOM,
+        "maxZoom": MAX_ZOOM,
         "zoomSnap": 0.25,
         "attributionControl": True,
         "className": "rm-map",
         "style": {"height": "100%", "width": "100%"},
     }
-    if any(ctx.sent_by_area(face, layer) for layer in layer_ids) and "eventHandlers" not in map_props:
-        props["eventHandlers"] = {"moveend": js("mapMoved")}  # the view, for area layers
+    if "eventHandlers" not in map_props:
+        props["eventHandlers"] = {"moveend": js("mapMoved")}  # the view, for area layers and detail
     props.update(map_props)
     return dl.Map(children, id=map_id, **props)
 
@@ -171,28 +200,44 @@ def area_config(ctx: AppContext, face: str, lang: str, layer_ids: list[str]) -> 
         "tileDeg": TILE_DEG,
         "maxTiles": MAX_TILES,
         "bounds": [west, south, east, north],  # the first view, until the map reports its own
-        "layers": layers,  # in the order of register_area_layers' outputs
+        "layers": layers,  # in the order of register_view_layers' outputs
         "hint": t("zoom_in_for", lang),  # "{layers}": the panel layers the view is too wide for
     }
 
 
-def area_stores(ctx: AppContext, face: str, lang: str, map_id: str, layer_ids: list[str]) -> list[Any]:
-    """The stores :func:`register_area_layers` needs in a page's layout (none without area layers)."""
-    config = area_config(ctx, face, lang, layer_ids)
-    if config is None:
-        return []
-    return [dcc.Store(id=f"{map_id}-view"), dcc.Store(id=f"{map_id}-area", data=config)]
+def view_stores(ctx: AppContext, face: str, lang: str, map_id: str, layer_ids: list[str]) -> list[Any]:
+    """The stores :func:`register_view_layers` needs in a page's layout: the map's view
+    (``redmap.mapMoved`` keeps it), and what its area layers and levels of detail need."""
+    stores: list[Any] = [dcc.Store(id=f"{map_id}-view")]
+    area = area_config(ctx, face, lang, layer_ids)
+    if area is not None:
+        stores.append(dcc.Store(id=f"{map_id}-area", data=area))
+    detail = detail_config(ctx, face, layer_ids, first_zoom(ctx, face))
+    if detail is not None:
+        stores.append(dcc.Store(id=f"{map_id}-detail", data=detail))
+    return stores
 
 
-def register_area_layers(app: Dash, ctx: AppContext, face: str, map_id: str, layer_ids: list[str]) -> None:
-    """Give a map's layers sent by map area the URL of the tiles around its view, on every
-    move (``redmap.mapMoved`` reports it) and for the first view."""
-    layers = [layer for layer in layer_ids if ctx.sent_by_area(face, layer)]
-    if not layers:
-        return
-    app.clientside_callback(
-        "function(view, area) { return window.redmap.areaUrls(view, area); }",
-        *[Output(layer_id(face, layer), "url") for layer in layers],
-        Input(f"{map_id}-view", "data"),
-        State(f"{map_id}-area", "data"),
-    )
+def register_view_layers(app: Dash, ctx: AppContext, face: str, map_id: str, layer_ids: list[str]) -> None:
+    """Make a map's layers follow its view, on every move (``redmap.mapMoved`` reports
+    it): those sent by map area get the URL of the tiles around it (also for the first
+    view), and polygon layers with levels the URL of the view's zoom."""
+    by_area = [layer for layer in layer_ids if ctx.sent_by_area(face, layer)]
+    if by_area:
+        app.clientside_callback(
+            "function(view, area) { return window.redmap.areaUrls(view, area); }",
+            [Output(layer_id(face, layer), "url") for layer in by_area],
+            Input(f"{map_id}-view", "data"),
+            State(f"{map_id}-area", "data"),
+        )
+    detailed = [layer for layer in layer_ids if ctx.has_levels(face, layer)]
+    if detailed:
+        # Other callbacks set these URLs too (the wall's new data): each keeps the level.
+        app.clientside_callback(
+            "function(view, detail, ...urls) { return window.redmap.detailUrls(view, detail, urls); }",
+            [Output(layer_id(face, layer), "url", allow_duplicate=True) for layer in detailed],
+            Input(f"{map_id}-view", "data"),
+            State(f"{map_id}-detail", "data"),
+            *[State(layer_id(face, layer), "url") for layer in detailed],
+            prevent_initial_call=True,
+        )

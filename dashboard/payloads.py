@@ -15,15 +15,16 @@ from __future__ import annotations
 import gzip
 import hashlib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 
 import orjson
 
 from geodata.dataset import Dataset
 from layers import FACES, Face, LayerSpec, build_geojson, for_face
-from layers.base import prepare
+from layers.base import PreparedLayer, prepare, with_geometries
 
+from .detail import coverage_levels
 from .i18n import LANGS
 from .tiles import AreaPayload, make_area_payload
 
@@ -31,20 +32,29 @@ from .tiles import AreaPayload, make_area_payload
 @dataclass(frozen=True)
 class Payload:
     """One ready-to-send JSON document, kept gzipped only (almost every client
-    accepts gzip; the plain bytes are made again for the few that do not)."""
+    accepts gzip; the plain bytes are made again for the few that do not).
+
+    ``levels`` holds the same document with its polygons simplified for a zoom
+    (:mod:`dashboard.detail`); empty for points, lines and layers that stay whole."""
 
     gzipped: bytes
     etag: str
     count: int
+    levels: Mapping[int, Payload] = field(default_factory=dict)
+
+    def at_level(self, level: int | None) -> Payload:
+        """The document for a view of that level (itself when the level has nothing coarser)."""
+        return self.levels.get(level, self) if level is not None else self
 
 
-def make_payload(document: Mapping, count: int = 0) -> Payload:
+def make_payload(document: Mapping, count: int = 0, levels: Mapping[int, Payload] | None = None) -> Payload:
     """Serialise and gzip a JSON document once (orjson: ~10x faster than json.dumps)."""
     body = orjson.dumps(document)
     return Payload(
         gzipped=gzip.compress(body, compresslevel=6, mtime=0),
         etag=hashlib.sha1(body).hexdigest()[:16],
         count=count,
+        levels=MappingProxyType(dict(levels or {})),
     )
 
 
@@ -61,6 +71,27 @@ def _visible_fields(spec: LayerSpec, face: Face) -> tuple[str, ...]:
     return tuple(f.name for f in spec.fields_for(face, [f.name for f in spec.schema.fields]))
 
 
+def _layer_payload(
+    spec: LayerSpec,
+    prepared: PreparedLayer,
+    levels: Mapping[int, PreparedLayer],
+    face: Face,
+    lang: str,
+    names: Mapping[str, Mapping[str, str]],
+    by_area: bool,
+) -> Payload | AreaPayload:
+    """One face's rendering of a layer in one language: tiles when it is sent by map
+    area, else one document with its coarser levels."""
+    doc = build_geojson(spec, prepared, face, lang, names)
+    if by_area:
+        return make_area_payload(doc["features"])
+    coarser = {
+        zoom: make_payload(build_geojson(spec, level, face, lang, names), len(level.records))
+        for zoom, level in levels.items()
+    }
+    return make_payload(doc, len(doc["features"]), coarser)
+
+
 def build_layer_payloads(
     dataset: Dataset, area_layers_above: int | None = None
 ) -> Mapping[PayloadKey, Payload | AreaPayload]:
@@ -71,7 +102,12 @@ def build_layer_payloads(
     names = {f"{layer}.id": dataset.names_by_id(layer) for layer in REFERENCED_NAMES}
     built: dict[tuple[str, str, tuple[str, ...]], Payload | AreaPayload] = {}
     for layer_id in dict.fromkeys(spec.id for face in FACES for spec in for_face(face)):
-        prepared = None  # rows and geometries, made once per layer and dropped after it
+        frame = dataset[layer_id]
+        by_area = area_layers_above is not None and len(frame) > area_layers_above
+        # Rows and geometries, made once per layer and dropped after it; a layer sent
+        # by map area is only drawn close up, so it has no coarser levels.
+        prepared: PreparedLayer | None = None
+        levels: dict[int, PreparedLayer] | None = None
         for face in FACES:
             spec = next((s for s in for_face(face) if s.id == layer_id), None)
             if spec is None:
@@ -79,11 +115,10 @@ def build_layer_payloads(
             for lang in LANGS:
                 key = (layer_id, lang, _visible_fields(spec, face))
                 if key not in built:
-                    prepared = prepared or prepare(dataset[layer_id])
-                    doc = build_geojson(spec, prepared, face, lang, names)
-                    if area_layers_above is not None and len(doc["features"]) > area_layers_above:
-                        built[key] = make_area_payload(doc["features"])
-                    else:
-                        built[key] = make_payload(doc, len(doc["features"]))
+                    prepared = prepared or prepare(frame)
+                    if levels is None:
+                        simplified = {} if by_area else coverage_levels(frame.geometry.values, layer_id)
+                        levels = {zoom: with_geometries(prepared, g) for zoom, g in simplified.items()}
+                    built[key] = _layer_payload(spec, prepared, levels, face, lang, names, by_area)
                 payloads[(face, layer_id, lang)] = built[key]
     return MappingProxyType(payloads)

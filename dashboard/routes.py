@@ -7,6 +7,7 @@ import gzip
 from flask import Flask, Response, abort, jsonify, request
 
 from .context import LAYER_ROUTE, AppContext
+from .detail import parse_level
 from .i18n import pick_lang
 from .tiles import MAX_TILES, TILE_DEG, AreaPayload, parse_bbox, tile_count, tile_range
 
@@ -27,18 +28,21 @@ def _send(gzipped: bytes, etag: str) -> Response:
     return response
 
 
+def _bad_request(message: str) -> Response:
+    response = jsonify(error=message)
+    response.status_code = 400
+    return response
+
+
 def _send_area(payload: AreaPayload) -> Response:
     """A layer sent by map area: the features of the tiles around ``?bbox=``."""
     bbox = parse_bbox(request.args.get("bbox"))
     tiles = tile_range(*bbox) if bbox else None
     if tiles is None or tile_count(tiles) > MAX_TILES:
-        message = (
+        return _bad_request(
             f"this layer has {payload.count:,} features and is sent by map area: add "
             f"bbox=west,south,east,north in degrees, at most {MAX_TILES} tiles of {TILE_DEG} degrees"
         )
-        response = jsonify(error=message)
-        response.status_code = 400
-        return response
     return _send(*payload.answer(tiles))
 
 
@@ -53,7 +57,11 @@ def register_routes(server: Flask, ctx: AppContext) -> None:
                 abort(404)
             if isinstance(payload, AreaPayload):
                 return _send_area(payload)
-            return _send(payload.gzipped, payload.etag)
+            try:  # a view's zoom level: its polygons simplified to half a pixel (dashboard.detail)
+                chosen = payload.at_level(parse_level(request.args.get("z")))
+            except ValueError as error:
+                return _bad_request(f"{layer_id}: {error}")
+            return _send(chosen.gzipped, chosen.etag)
 
         server.add_url_rule(f"{prefix}<layer_id>.geojson", endpoint=f"layer_{face}", view_func=serve_layer)
 

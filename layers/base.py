@@ -230,9 +230,20 @@ class PreparedLayer:
 
 def prepare(frame: gpd.GeoDataFrame) -> PreparedLayer:
     """Rows as dicts and geometries as rounded GeoJSON mappings (None when empty)."""
-    rounded = shapely.set_precision(frame.geometry.values, 10**-COORD_DECIMALS)
-    geometries = [None if g is None or g.is_empty else shapely.geometry.mapping(g) for g in rounded]
-    return PreparedLayer(frame.drop(columns=frame.geometry.name).to_dict("records"), geometries)
+    return PreparedLayer(
+        frame.drop(columns=frame.geometry.name).to_dict("records"), geojson_geometries(frame.geometry.values)
+    )
+
+
+def with_geometries(prepared: PreparedLayer, geometries: Any) -> PreparedLayer:
+    """The same rows with other geometries, one per row (a simplified level of the layer)."""
+    return PreparedLayer(prepared.records, geojson_geometries(geometries))
+
+
+def geojson_geometries(geometries: Any) -> list[dict[str, Any] | None]:
+    """Shapely geometries as GeoJSON mappings rounded to ``COORD_DECIMALS`` (None when empty)."""
+    rounded = shapely.set_precision(np.asarray(geometries, dtype=object), 10**-COORD_DECIMALS)
+    return [None if g is None or g.is_empty else shapely.geometry.mapping(g) for g in rounded]
 
 
 def build_geojson(

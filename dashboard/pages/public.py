@@ -22,7 +22,7 @@ from dash import ctx as dash_ctx
 
 from dashboard.context import FACE_PREFIX, AppContext
 from dashboard.i18n import t
-from dashboard.maps import area_stores, district_map, js, register_area_layers
+from dashboard.maps import district_map, js, register_view_layers, view_stores
 from dashboard.pages.common import layout_for_request, make_dash, request_lang
 from dashboard.pages.public_parts import (
     RESULT,
@@ -159,7 +159,7 @@ def layout(ctx: AppContext, lang: str) -> html.Div:
     return html.Div(
         [
             dcc.Store(id=Ids.LANG, data=lang),
-            *area_stores(ctx, FACE, lang, Ids.MAP, MAP_LAYERS),
+            *view_stores(ctx, FACE, lang, Ids.MAP, MAP_LAYERS),
             dcc.Store(id=Ids.WHERE, storage_type="memory"),
             # Filled only when the resident taps "my location": asking the phone for
             # the position before that would be rude, and is refused by many browsers.
@@ -347,7 +347,7 @@ def viewport(points: list[tuple[float, float]]) -> dict[str, Any]:
 
 
 def register_callbacks(app: Dash, ctx: AppContext) -> None:
-    register_area_layers(app, ctx, FACE, Ids.MAP, MAP_LAYERS)
+    register_view_layers(app, ctx, FACE, Ids.MAP, MAP_LAYERS)
     finder = ctx.finder
 
     def lang_of(lang: str | None) -> str:

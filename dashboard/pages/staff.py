@@ -32,7 +32,7 @@ from dashboard.choropleth import LEVELS, METRICS, SCHEMES
 from dashboard.context import FACE_PREFIX, AppContext
 from dashboard.gaps import GAP_MINUTES
 from dashboard.i18n import t
-from dashboard.maps import area_config, district_map, geojson_layer, js, layer_id
+from dashboard.maps import area_config, detail_config, district_map, first_zoom, geojson_layer, js, layer_id
 from dashboard.pages.common import lang_switch, layout_for_request, make_dash
 from dashboard.workspace import (
     TABLES,
@@ -51,6 +51,7 @@ from geodata.schema import layer as schema_layer
 from layers import REGISTRY, for_face
 
 FACE = "staff"
+BASEMAP_LAYERS = ("district", "water", "roads")
 COVERAGE = "walk_coverage"
 """The choropleth metric computed by the gap analysis (share within the walk)."""
 
@@ -162,10 +163,11 @@ def layer_hideout(
     return hideout
 
 
-def map_config(ctx: AppContext, lang: str) -> dict[str, Any]:
+def map_config(ctx: AppContext, lang: str, zoom: float) -> dict[str, Any]:
     """What the browser needs to show, hide and filter the panel layers itself
     (``redmap.staffLayers``): each layer's component id, URL and filterable properties,
-    and each table's map layer, date field and field filters."""
+    each table's map layer, date field and field filters, and the levels of detail of
+    polygon layers (``zoom``: the first view's)."""
     properties = layer_properties()
     return {
         "layers": {
@@ -182,6 +184,9 @@ def map_config(ctx: AppContext, lang: str) -> dict[str, Any]:
         },
         # Layers sent by map area (none in the demo district): see redmap.staffLayerUrls.
         "area": area_config(ctx, FACE, lang, [spec.id for spec in for_face(FACE)]),
+        # Polygon layers at the view's level of detail, the basemap's among them.
+        "detail": detail_config(ctx, FACE, [spec.id for spec in for_face(FACE)], zoom),
+        "basemaps": {layer: ctx.layer_url(FACE, layer, lang) for layer in BASEMAP_LAYERS},
     }
 
 
@@ -593,21 +598,32 @@ def place_bounds(ctx: AppContext, filters: Filters) -> list[list[float]] | None:
     return None
 
 
-def staff_map(ctx: AppContext, state: permalink.StaffState, lang: str) -> dl.Map:
-    visible = set(state.layers) if state.layers is not None else set(default_layers())
+def start_filters(ctx: AppContext, state: permalink.StaffState) -> tuple[TableSpec, Filters]:
+    """The table and filters a page opened with ``state`` starts on."""
     table = TABLES[state.table] if state.table in TABLES else TABLES["grid_events"]
     filters = Filters.from_browser(
         PlaceTree.of(ctx.dataset), table, start_street(state), state.community, state.grid,
         state.start, state.end, {k: list(v) for k, v in state.fields.items()},
     )  # fmt: skip
-    view: dict[str, Any] = {}
-    chosen_area = place_bounds(ctx, filters)
+    return table, filters
+
+
+def first_view(ctx: AppContext, state: permalink.StaffState) -> dict[str, Any]:
+    """The map's first view: a link's own, else the chosen place's bounds (a street staff
+    member starts on their street), else none given (the district's bounds)."""
     if state.view:
         lat, lon, zoom = state.view
         # A link's view wins over the district's bounds.
-        view = {"center": [lat, lon], "zoom": zoom, "bounds": None}
-    elif chosen_area is not None:
-        view = {"bounds": chosen_area}  # a street staff member starts on their street
+        return {"center": [lat, lon], "zoom": zoom, "bounds": None}
+    chosen_area = place_bounds(ctx, start_filters(ctx, state)[1])
+    return {"bounds": chosen_area} if chosen_area is not None else {}
+
+
+def staff_map(ctx: AppContext, state: permalink.StaffState, lang: str) -> dl.Map:
+    visible = set(state.layers) if state.layers is not None else set(default_layers())
+    table, filters = start_filters(ctx, state)
+    view = first_view(ctx, state)
+    zoom = first_zoom(ctx, FACE, view.get("zoom"), view.get("bounds"))
     properties, before = layer_properties(), overdue_before(ctx)
     overlays = [
         # Hidden layers are in the page without their data: ticking one loads it once.
@@ -618,6 +634,7 @@ def staff_map(ctx: AppContext, state: permalink.StaffState, lang: str) -> dl.Map
             lang,
             hideout=layer_hideout(layer, layer in visible, table, filters, properties[layer], before),
             load=layer in visible,
+            zoom=zoom,
         )
         for layer in panel_layers()
     ]
@@ -652,7 +669,7 @@ def staff_map(ctx: AppContext, state: permalink.StaffState, lang: str) -> dl.Map
         FACE,
         lang,
         Ids.MAP,
-        ["district", "water", "roads"],
+        list(BASEMAP_LAYERS),
         overlays=overlays,
         extra=extra,
         eventHandlers={"moveend": js("staffMoved")},
@@ -691,12 +708,14 @@ def selected_from_link(state: permalink.StaffState) -> dict[str, str] | None:
 
 def layout(ctx: AppContext, lang: str) -> html.Div:
     state = permalink.parse(page_query())
+    view = first_view(ctx, state)
+    zoom = first_zoom(ctx, FACE, view.get("zoom"), view.get("bounds"))
     return html.Div(
         [
             dcc.Location(id=Ids.URL, refresh=False),
             dcc.Store(id=Ids.LANG, data=lang),
             dcc.Store(id=Ids.HIDEOUTS),
-            dcc.Store(id=Ids.MAP_CONFIG, data=map_config(ctx, lang)),
+            dcc.Store(id=Ids.MAP_CONFIG, data=map_config(ctx, lang, zoom)),
             dcc.Store(id=Ids.MAP_FILTERS),
             dcc.Store(id=Ids.TABLE_QUERY),
             dcc.Store(id=Ids.ANSWERED),

@@ -60,6 +60,15 @@ from geodata.metrics import SMALL_CELL
 from geodata.schema import layer as schema_layer
 
 
+def view_zoom(view: Any, config: Any) -> float | None:
+    """The zoom the map last reported, else its first view's (from the page's map config)."""
+    zoom = view.get("zoom") if isinstance(view, dict) else None
+    if not isinstance(zoom, int | float):
+        detail = config.get("detail") if isinstance(config, dict) else None
+        zoom = detail.get("first") if isinstance(detail, dict) else None
+    return float(zoom) if isinstance(zoom, int | float) else None
+
+
 def _lang(value: Any, ctx: AppContext) -> str:
     return value if value in ("zh", "en") else ctx.settings.lang
 
@@ -455,9 +464,11 @@ def register(app: Dash, ctx: AppContext) -> None:
         State(Ids.STREET, "value"),
         State(Ids.CHOROPLETH, "hideout"),
         State(Ids.LANG, "data"),
+        State(Ids.VIEW, "data"),
+        State(Ids.MAP_CONFIG, "data"),
     )
     def show_choropleth(
-        metric, level, scheme, _street_changed, start, end, kind, minutes, street, hideout, lang
+        metric, level, scheme, _street_changed, start, end, kind, minutes, street, hideout, lang, view, config
     ):
         lang = _lang(lang, ctx)
         hideout = dict(hideout) if isinstance(hideout, dict) else {}
@@ -487,7 +498,19 @@ def register(app: Dash, ctx: AppContext) -> None:
         hideout["level"] = level
         # Only the chosen street's areas: the others are not part of the comparison.
         hideout["filters"] = {("id" if level == "streets" else "street_id"): f.street} if f.street else {}
-        return ctx.layer_url(FACE, level, lang), hideout, legend(result, label, level, scheme, digits, lang)
+        url = ctx.view_url(FACE, level, lang, view_zoom(view, config))
+        return url, hideout, legend(result, label, level, scheme, digits, lang)
+
+    # The choropleth's areas at the level of detail of the view (dashboard.detail).
+    app.clientside_callback(
+        "function(view, config, url) {"
+        " return window.redmap.detailUrls(view, config && config.detail, [url])[0]; }",
+        Output(Ids.CHOROPLETH, "url", allow_duplicate=True),
+        Input(Ids.VIEW, "data"),
+        State(Ids.MAP_CONFIG, "data"),
+        State(Ids.CHOROPLETH, "url"),
+        prevent_initial_call=True,
+    )
 
     @app.callback(
         Output(Ids.GAP_LAYER, "data"),

@@ -30,14 +30,21 @@ from urllib.parse import parse_qs
 import flask
 import numpy as np
 import pandas as pd
-from dash import ALL, Dash, Input, Output, State, dcc, html
+from dash import ALL, Dash, Input, Output, State, dcc, html, no_update
 from dash import ctx as dash_ctx
 from dash.exceptions import PreventUpdate
 
 from dashboard import wall_panels as panels
 from dashboard.context import FACE_PREFIX, AppContext
 from dashboard.i18n import t
-from dashboard.maps import area_stores, district_bounds, district_map, layer_id, register_area_layers
+from dashboard.maps import (
+    district_bounds,
+    district_map,
+    first_zoom,
+    layer_id,
+    register_view_layers,
+    view_stores,
+)
 from dashboard.pages.common import layout_for_request, make_dash, request_lang
 from geodata.metrics import (
     WALL_METRICS,
@@ -262,7 +269,7 @@ def layout(ctx: AppContext, lang: str) -> html.Div:
             dcc.Interval(id=Ids.TOUR_TICK, interval=20_000, disabled=True),
             dcc.Interval(id=Ids.POLL, interval=60_000, disabled=True),
             dcc.Store(id=Ids.CONFIG, data={"idle": 60_000}),
-            *area_stores(ctx, FACE, lang, Ids.MAP, MAP_LAYERS),
+            *view_stores(ctx, FACE, lang, Ids.MAP, MAP_LAYERS),
             dcc.Store(id=Ids.DATA, data=content[Ids.DATA]),
             dcc.Store(id=Ids.TOUR_STATE, data=None),
             dcc.Store(id=Ids.VERSION, data=ctx.dataset.version),
@@ -350,7 +357,7 @@ def _clientside(name: str, n_args: int) -> str:
 
 
 def register_callbacks(app: Dash, ctx: AppContext) -> None:
-    register_area_layers(app, ctx, FACE, Ids.MAP, MAP_LAYERS)
+    register_view_layers(app, ctx, FACE, Ids.MAP, MAP_LAYERS)
     layers = Output(layer_id(FACE, ALL), "url")  # type: ignore[arg-type]
 
     @app.callback(
@@ -358,17 +365,23 @@ def register_callbacks(app: Dash, ctx: AppContext) -> None:
         Input(Ids.VERSION, "data"),
         Input(Ids.URL, "search"),
         State(Ids.RENDERED, "data"),
+        State(f"{Ids.MAP}-view", "data"),
     )
-    def on_new_data(version, search, rendered):
+    def on_new_data(version, search, rendered, view):
         values = refresh(ctx, version, search, rendered, request_lang(ctx.settings.lang))
         lang = values[-1]["lang"]
+        zoom = view.get("zoom") if isinstance(view, dict) else None
+        zoom = zoom if isinstance(zoom, int | float) else first_zoom(ctx, FACE)
         # The map layers' ids come with the request: read them defensively.
         outs = dash_ctx.outputs_list[-1]
         outs = outs if isinstance(outs, list) else []
+        layer_ids = [
+            str(o["id"].get("layer")) for o in outs if isinstance(o, dict) and isinstance(o.get("id"), dict)
+        ]
+        # A layer sent by map area keeps the tiles of its view (a whole-layer URL is refused).
         urls = [
-            ctx.layer_url(FACE, str(o["id"].get("layer")), lang)
-            for o in outs
-            if isinstance(o, dict) and isinstance(o.get("id"), dict)
+            no_update if ctx.sent_by_area(FACE, layer) else ctx.view_url(FACE, layer, lang, zoom)
+            for layer in layer_ids
         ]
         return [*values, urls]
 

@@ -102,7 +102,7 @@ def test_street_names_stay_on_the_map_only_for_a_districts_dozen_streets(demo_da
             dataset=demo_dataset,
             layer_count=lambda face, layer: streets,
             sent_by_area=lambda face, layer: False,
-            layer_url=lambda face, layer, lang: f"/{layer}.geojson",
+            view_url=lambda face, layer, lang, zoom: f"/{layer}.geojson",
         )
 
     district = geojson_layer(context(len(demo_dataset["streets"])), REGISTRY["streets"], "public", "zh")
