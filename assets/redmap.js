@@ -611,17 +611,18 @@
     return view && Array.isArray(view.bounds) && view.bounds.length === 4 ? view.bounds : area.bounds;
   }
 
-  /* Polygon layers simplified per zoom (dashboard/detail.py): a layer's URL asks with
-   * &z= for the level of its view's zoom (the first of detail.zooms at or above it,
-   * rounded up); closer views get the full geometry, without z. Layers that have no
-   * levels, and URLs not yet set, are left as they are. */
+  /* Polygon layers simplified per zoom (dashboard/detail.py, detail_url): a layer's URL
+   * asks with &z= for the level of its view's zoom (the first of the layer's levels at
+   * or above it, rounded up); closer views get the full geometry, without z. Layers
+   * that have no levels, and URLs not yet set, are left as they are. */
   function detailUrl(url, zoom, detail) {
     if (typeof url !== "string" || !detail) { return url; }
     var name = /\/([\w-]+)\.geojson\?/.exec(url);
-    if (!name || detail.layers.indexOf(name[1]) === -1) { return url; }
+    var levels = name && detail.layers[name[1]];
+    if (!levels) { return url; }
     var base = url.replace(/&z=\d+/, "");
     var wanted = Math.ceil((typeof zoom === "number" && isFinite(zoom) ? zoom : detail.first) - 1e-9);
-    var level = detail.zooms.filter(function (z) { return z >= wanted; })[0];
+    var level = levels.filter(function (z) { return z >= wanted; })[0];
     return level === undefined ? base : base + "&z=" + level;
   }
 

@@ -39,13 +39,12 @@ class AppContext:
 
     def view_url(self, face: str, layer_id: str, lang: str, zoom: float | None) -> str:
         """:meth:`layer_url` at the level of detail of a view at ``zoom`` (dashboard.detail)."""
-        url = self.layer_url(face, layer_id, lang)
-        return detail_url(url, zoom) if self.has_levels(face, layer_id) else url
+        return detail_url(self.layer_url(face, layer_id, lang), zoom, self.levels(face, layer_id))
 
-    def has_levels(self, face: str, layer_id: str) -> bool:
-        """Whether a layer sent whole also comes simplified for coarser zooms."""
+    def levels(self, face: str, layer_id: str) -> tuple[int, ...]:
+        """The zooms a layer sent whole also comes simplified for (none: always whole)."""
         payload = self.layer_payloads.get((face, layer_id, "zh"))  # type: ignore[arg-type]
-        return isinstance(payload, Payload) and bool(payload.levels)
+        return tuple(sorted(payload.levels)) if isinstance(payload, Payload) else ()
 
     def sent_by_area(self, face: str, layer_id: str) -> bool:
         """Whether a layer is too big to send whole and goes by map area (dashboard.tiles)."""

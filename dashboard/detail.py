@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -30,8 +30,8 @@ log = logging.getLogger(__name__)
 
 DETAIL_ZOOMS: tuple[int, ...] = (9, 10, 11, 12, 13)
 """Zooms with a simplified level: a view at zoom ``z`` gets the first level at or above
-``z`` (rounded up), and views closer than the last get the full geometry. Mirrored by
-``DETAIL_ZOOMS`` in ``assets/redmap.js``."""
+``z`` (rounded up), and views closer than the last get the full geometry. A layer keeps
+only the levels lighter than its full geometry."""
 
 FIRST_MAP_PX: Mapping[str, tuple[int, int]] = {
     "public": (430, 620),  # a phone, below the search box
@@ -52,18 +52,20 @@ def tolerance(zoom: int) -> float:
     return 360.0 / (256 * 2**zoom) / 2
 
 
-def detail_zoom(view_zoom: float | None) -> int | None:
-    """The level a view at ``view_zoom`` draws (None: the full geometry)."""
+def detail_zoom(view_zoom: float | None, levels: Sequence[int] = DETAIL_ZOOMS) -> int | None:
+    """The level of ``levels`` (ascending) a view at ``view_zoom`` draws: the first at or
+    above its zoom rounded up (None: the full geometry)."""
     if view_zoom is None or not math.isfinite(view_zoom):
         return None
     wanted = math.ceil(view_zoom - 1e-9)
-    return next((z for z in DETAIL_ZOOMS if z >= wanted), None)
+    return next((z for z in levels if z >= wanted), None)
 
 
-def detail_url(url: str, view_zoom: float | None) -> str:
-    """A layer URL (``?lang=…&v=…``) asking for the level of a view at ``view_zoom``."""
+def detail_url(url: str, view_zoom: float | None, levels: Sequence[int] = DETAIL_ZOOMS) -> str:
+    """A layer URL (``?lang=…&v=…``) asking for the level of a view at ``view_zoom``
+    among the layer's ``levels``. Mirrored by ``redmap.detailUrl`` in the browser."""
     base = _Z_PARAM.sub("", url)
-    level = detail_zoom(view_zoom)
+    level = detail_zoom(view_zoom, levels)
     return base if level is None else f"{base}&z={level}"
 
 

@@ -17,19 +17,22 @@ from geodata.schema import SCHEMATIC_NOTE_EN, SCHEMATIC_NOTE_ZH
 from layers import REGISTRY, LayerSpec
 
 from .context import AppContext
-from .detail import DETAIL_ZOOMS, FIRST_MAP_PX, fit_zoom
+from .detail import FIRST_MAP_PX, fit_zoom
 from .i18n import t
 from .tiles import MAX_TILES, TILE_DEG
 
-PANES: dict[str, int] = {"rm-base": 250, "rm-areas": 410, "rm-points": 450}
+PANES: dict[str, int] = {"rm-land": 240, "rm-water": 245, "rm-base": 250, "rm-areas": 410, "rm-points": 450}
 """Map panes by z-index. Layers load asynchronously, so drawing order cannot rely on
-the order they were added: the opaque basemap once landed on top of the points."""
+the order they were added: the opaque basemap once landed on top of the points, and
+the district's land, fetched again at a new level of detail, on top of the roads."""
 MAX_PERMANENT_LABELS = 100
 """Most features of a layer whose names are always shown (above: on hover)."""
 
 MIN_ZOOM, MAX_ZOOM = 9, 18
 
 PANE_OF_KIND = {"basemap": "rm-base", "area": "rm-areas", "line": "rm-areas", "point": "rm-points"}
+BASEMAP_PANE = {"district": "rm-land", "water": "rm-water"}
+"""Basemap layers under the rest of the basemap (the roads), land first."""
 
 
 def js(name: str) -> dict[str, str]:
@@ -63,8 +66,8 @@ def first_zoom(
 def detail_config(ctx: AppContext, face: str, layer_ids: list[str], zoom: float) -> dict[str, Any] | None:
     """What ``redmap.detailUrl`` needs to ask for each layer at its view's level of
     detail (:mod:`dashboard.detail`); None when no layer of ``layer_ids`` has levels."""
-    layers = [layer for layer in layer_ids if ctx.has_levels(face, layer)]
-    return {"zooms": list(DETAIL_ZOOMS), "layers": layers, "first": zoom} if layers else None
+    layers = {layer: list(ctx.levels(face, layer)) for layer in layer_ids if ctx.levels(face, layer)}
+    return {"layers": layers, "first": zoom} if layers else None
 
 
 def geojson_layer(
@@ -113,7 +116,7 @@ def geojson_layer(
             "permanentLabels": ctx.layer_count(face, spec.id) <= MAX_PERMANENT_LABELS,
             **(hideout or {}),
         },
-        pane=PANE_OF_KIND[spec.kind],
+        pane=BASEMAP_PANE.get(spec.id, PANE_OF_KIND[spec.kind]),
         interactive=spec.kind != "basemap",
         bubblingMouseEvents=spec.kind == "basemap",
         **props,
@@ -230,7 +233,7 @@ def register_view_layers(app: Dash, ctx: AppContext, face: str, map_id: str, lay
             Input(f"{map_id}-view", "data"),
             State(f"{map_id}-area", "data"),
         )
-    detailed = [layer for layer in layer_ids if ctx.has_levels(face, layer)]
+    detailed = [layer for layer in layer_ids if ctx.levels(face, layer)]
     if detailed:
         # Other callbacks set these URLs too (the wall's new data): each keeps the level.
         app.clientside_callback(

@@ -30,6 +30,13 @@ def test_the_phone_map_loads_the_river_light_and_draws_it_whole_close_up(live_se
     later = _levels(watch.requests, "water")
     assert later[-1] == "", f"close up the river stayed simplified: {later}"
     assert page.locator("path.rm-f-water").count() > 0
+    # Fetched again, land and river stay under the roads (they once covered them).
+    depth = page.evaluate(
+        """() => Object.fromEntries(["district", "water", "roads"].map(layer => [layer,
+            Number(getComputedStyle(document.querySelector("path.rm-f-" + layer)
+                .closest(".leaflet-pane")).zIndex)]))"""
+    )
+    assert depth["district"] < depth["water"] < depth["roads"], depth
     for _ in range(3):
         page.locator(".leaflet-control-zoom-out").click()
         page.wait_for_timeout(350)

@@ -103,6 +103,9 @@ def test_a_view_asks_for_the_first_level_at_or_above_its_zoom():
     assert detail_url(url, 10.5) == url + "&z=11"
     assert detail_url(url + "&z=11", 15) == url
     assert detail_url(url + "&z=11", 9) == url + "&z=9"
+    # Only the levels a layer has: none lighter than whole past 10, so no z at all.
+    assert detail_url(url, 11.25, (9, 10)) == url
+    assert detail_url(url, 9.5, (9, 11)) == url + "&z=11"
 
 
 def test_the_first_view_zoom_is_the_one_that_fits_the_bounds():
