@@ -66,6 +66,34 @@ def panel(title: str, body: Any, class_name: str, headline: Any = None, **attrs:
 # ---- mediation funnel -------------------------------------------------------------------
 
 
+FUNNEL_TRACK_REM = 9.1
+"""Width of a funnel row's track in rem (measured at 1920 x 1080 and 3840 x 2160: the
+wall's type and columns scale together)."""
+BARE_SEGMENT_REM = 0.3
+"""Width a round too small for its number keeps, so that its colour still shows."""
+
+
+def label_rem(text: str) -> float:
+    """Room a segment's number needs at the panel's 0.85 rem bold digits, padding included."""
+    return 0.43 * sum(c.isdigit() for c in text) + 0.22 * text.count(",") + 0.5
+
+
+def segment_labels(counts: Sequence[int], bar_rem: float) -> list[bool]:
+    """Which rounds of a bar show their number: the largest first, while every labelled
+    round can be as wide as its number and the others keep a sliver. A number that does
+    not fit is left out rather than cut (a cut "1" read as one case, not 156)."""
+    shown = [False] * len(counts)
+    for i in sorted(range(len(counts)), key=lambda i: -counts[i]):
+        trial = shown.copy()
+        trial[i] = True
+        need = sum(
+            label_rem(f"{c:,}") if on else BARE_SEGMENT_REM for c, on in zip(counts, trial, strict=True)
+        )
+        if need <= bar_rem:
+            shown = trial
+    return shown
+
+
 def mediation_panel(funnel: pd.DataFrame, outcomes: Mapping[str, int], lang: str) -> html.Section:
     """Cases per level as funnel rows (widest first), each split into its rounds."""
     totals = funnel.sum(axis=1)
@@ -73,15 +101,22 @@ def mediation_panel(funnel: pd.DataFrame, outcomes: Mapping[str, int], lang: str
     rows = []
     for level, counts in funnel.iterrows():
         total = int(totals[level])
+        width = 30 + 70 * total / top  # per cent of the track: the funnel's shape
+        rounds = [(r, int(counts[r])) for r in MEDIATION_ROUNDS if counts[r] > 0]
+        labelled = segment_labels([n for _, n in rounds], FUNNEL_TRACK_REM * width / 100)
         segments = [
             html.Span(
-                f"{int(counts[r]):,}" if counts[r] else "",
+                f"{n:,}" if on else "",
                 className=f"rm-seg r{r}",
-                style={"flexGrow": int(counts[r])},
+                # Widths in proportion to the cases, never below what the number needs.
+                style={
+                    "flex": f"{n} 1 0",
+                    "minWidth": f"{label_rem(f'{n:,}') if on else BARE_SEGMENT_REM:.2f}rem",
+                },
+                title=f"{n:,}",
                 **{"data-funnel": f"{level}-{r}"},
             )
-            for r in MEDIATION_ROUNDS
-            if counts[r] > 0
+            for (r, n), on in zip(rounds, labelled, strict=True)
         ]
         rows.append(
             html.Div(
@@ -91,7 +126,7 @@ def mediation_panel(funnel: pd.DataFrame, outcomes: Mapping[str, int], lang: str
                         html.Span(
                             segments,
                             className="rm-funnel-bar",
-                            style={"width": f"{30 + 70 * total / top:.1f}%"},
+                            style={"width": f"{width:.1f}%"},
                         ),
                         className="rm-funnel-track",
                     ),

@@ -108,3 +108,29 @@ def test_the_street_panel_sums_what_it_has_no_room_for():
     assert text_of(rows[-1].children[-1]) == f"{int(volume.sort_values().iloc[:19].sum()):,}"
     # A district's streets all fit: one bar each, no sum.
     assert len(panels.street_bars(volume.iloc[:12], names, "zh", room=12)[1].children) == 12
+
+
+def test_a_mediation_round_shows_its_number_only_where_the_number_fits():
+    # The demo's community level: the second round's 70 fits beside the first's 1,263.
+    assert panels.segment_labels([1263, 70], panels.FUNNEL_TRACK_REM) == [True, True]
+    # A city's street level on a 61 % bar: the two big rounds keep their numbers, the
+    # third (156) keeps its colour but no number rather than a cut-off "1".
+    bar = panels.FUNNEL_TRACK_REM * 0.61
+    assert panels.segment_labels([2241, 3364, 156], bar) == [True, True, False]
+    # Ten times the cases on the same bar: only the largest number still fits.
+    assert panels.segment_labels([22410, 33640, 1560], bar) == [False, True, False]
+
+
+def test_the_funnel_bar_never_asks_for_more_room_than_it_has():
+    funnel = pd.DataFrame(
+        {1: [12510, 2241, 981], 2: [598, 3364, 0], 3: [0, 156, 0]}, index=["community", "street", "district"]
+    )
+    section = panels.mediation_panel(funnel, {"success": 1, "failed": 1, "ongoing": 1}, "zh")
+    rows = [c for c in section.children[1].children if getattr(c, "className", "") == "rm-funnel-row"]
+    assert len(rows) == 3
+    for row in rows:
+        bar = row.children[1].children
+        room = panels.FUNNEL_TRACK_REM * float(bar.style["width"].rstrip("%")) / 100
+        assert sum(float(s.style["minWidth"].rstrip("rem")) for s in bar.children) <= room
+        shown = [s.children for s in bar.children if s.children]
+        assert all("," in n or n.isdigit() for n in shown)
