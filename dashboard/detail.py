@@ -114,7 +114,8 @@ def coverage_levels(geometries: Any, name: str = "") -> dict[int, np.ndarray]:
         Level zoom → geometries in the same order; empty when the layer is not a
         polygon coverage (points, lines, overlapping areas) and must stay whole.
     """
-    polygons = np.asarray(geometries, dtype=object)
+    original = np.asarray(geometries, dtype=object)
+    polygons = original
     if len(polygons) == 0 or shapely.is_missing(polygons).any() or shapely.is_empty(polygons).any():
         return {}
     types = shapely.get_type_id(polygons)
@@ -128,7 +129,7 @@ def coverage_levels(geometries: Any, name: str = "") -> dict[int, np.ndarray]:
         if shapely.is_empty(polygons).any() or not shapely.coverage_is_valid(polygons):
             log.warning("layer %s: its polygons could not be made a coverage; sent whole at every zoom", name)
             return {}
-    full_coordinates = shapely.get_num_coordinates(np.asarray(geometries, dtype=object)).sum()
+    full_coordinates = shapely.get_num_coordinates(original).sum()
     levels: dict[int, np.ndarray] = {}
     for zoom in DETAIL_ZOOMS:
         simplified = shapely.coverage_simplify(polygons, tolerance(zoom), simplify_boundary=True)

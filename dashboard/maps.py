@@ -63,6 +63,13 @@ def first_zoom(
     return min(max(math.floor(fitted * 4) / 4, MIN_ZOOM), MAX_ZOOM)
 
 
+def reported_zoom(view: Any, fallback: float | None) -> float | None:
+    """The zoom a map last reported in its view store (``redmap.mapMoved`` or
+    ``staffMoved``), else ``fallback`` (its first view's)."""
+    zoom = view.get("zoom") if isinstance(view, dict) else None
+    return float(zoom) if isinstance(zoom, int | float) and not isinstance(zoom, bool) else fallback
+
+
 def detail_config(ctx: AppContext, face: str, layer_ids: list[str], zoom: float) -> dict[str, Any] | None:
     """What ``redmap.detailUrl`` needs to ask for each layer at its view's level of
     detail (:mod:`dashboard.detail`); None when no layer of ``layer_ids`` has levels."""

@@ -598,32 +598,40 @@ def place_bounds(ctx: AppContext, filters: Filters) -> list[list[float]] | None:
     return None
 
 
-def start_filters(ctx: AppContext, state: permalink.StaffState) -> tuple[TableSpec, Filters]:
-    """The table and filters a page opened with ``state`` starts on."""
+@dataclasses.dataclass(frozen=True)
+class PageStart:
+    """Where a page opened with a link starts: its table and filters, and its map's
+    first view (Leaflet view props) and that view's zoom."""
+
+    table: TableSpec
+    filters: Filters
+    view: dict[str, Any]
+    zoom: float
+
+
+def page_start(ctx: AppContext, state: permalink.StaffState) -> PageStart:
+    """The table, filters and first map view of a page opened with ``state``: a link's
+    own view, else the chosen place's bounds (a street staff member starts on their
+    street), else none given (the district's bounds)."""
     table = TABLES[state.table] if state.table in TABLES else TABLES["grid_events"]
     filters = Filters.from_browser(
         PlaceTree.of(ctx.dataset), table, start_street(state), state.community, state.grid,
         state.start, state.end, {k: list(v) for k, v in state.fields.items()},
     )  # fmt: skip
-    return table, filters
-
-
-def first_view(ctx: AppContext, state: permalink.StaffState) -> dict[str, Any]:
-    """The map's first view: a link's own, else the chosen place's bounds (a street staff
-    member starts on their street), else none given (the district's bounds)."""
+    view: dict[str, Any] = {}
+    chosen_area = place_bounds(ctx, filters)
     if state.view:
         lat, lon, zoom = state.view
         # A link's view wins over the district's bounds.
-        return {"center": [lat, lon], "zoom": zoom, "bounds": None}
-    chosen_area = place_bounds(ctx, start_filters(ctx, state)[1])
-    return {"bounds": chosen_area} if chosen_area is not None else {}
+        view = {"center": [lat, lon], "zoom": zoom, "bounds": None}
+    elif chosen_area is not None:
+        view = {"bounds": chosen_area}  # a street staff member starts on their street
+    return PageStart(table, filters, view, first_zoom(ctx, FACE, view.get("zoom"), view.get("bounds")))
 
 
-def staff_map(ctx: AppContext, state: permalink.StaffState, lang: str) -> dl.Map:
+def staff_map(ctx: AppContext, state: permalink.StaffState, start: PageStart, lang: str) -> dl.Map:
     visible = set(state.layers) if state.layers is not None else set(default_layers())
-    table, filters = start_filters(ctx, state)
-    view = first_view(ctx, state)
-    zoom = first_zoom(ctx, FACE, view.get("zoom"), view.get("bounds"))
+    table, filters, view, zoom = start.table, start.filters, start.view, start.zoom
     properties, before = layer_properties(), overdue_before(ctx)
     overlays = [
         # Hidden layers are in the page without their data: ticking one loads it once.
@@ -708,14 +716,13 @@ def selected_from_link(state: permalink.StaffState) -> dict[str, str] | None:
 
 def layout(ctx: AppContext, lang: str) -> html.Div:
     state = permalink.parse(page_query())
-    view = first_view(ctx, state)
-    zoom = first_zoom(ctx, FACE, view.get("zoom"), view.get("bounds"))
+    start = page_start(ctx, state)
     return html.Div(
         [
             dcc.Location(id=Ids.URL, refresh=False),
             dcc.Store(id=Ids.LANG, data=lang),
             dcc.Store(id=Ids.HIDEOUTS),
-            dcc.Store(id=Ids.MAP_CONFIG, data=map_config(ctx, lang, zoom)),
+            dcc.Store(id=Ids.MAP_CONFIG, data=map_config(ctx, lang, start.zoom)),
             dcc.Store(id=Ids.MAP_FILTERS),
             dcc.Store(id=Ids.TABLE_QUERY),
             dcc.Store(id=Ids.ANSWERED),
@@ -753,7 +760,7 @@ def layout(ctx: AppContext, lang: str) -> html.Div:
             ),
             html.Main(
                 [
-                    staff_map(ctx, state, lang),
+                    staff_map(ctx, state, start, lang),
                     # Ticked layers sent by map area that the view is too wide for (redmap.js).
                     html.Div(id=Ids.AREA_HINT, className="rm-area-hint", role="status", hidden=True),
                 ],

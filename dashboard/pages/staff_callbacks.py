@@ -22,7 +22,7 @@ from dashboard.choropleth import LEVELS, METRICS, SCHEMES, Choropleth, classify,
 from dashboard.context import FACE_PREFIX, AppContext
 from dashboard.gaps import GAP_MINUTES, WalkTimes, coverage, gap_summary
 from dashboard.i18n import LANGS, t
-from dashboard.maps import layer_id
+from dashboard.maps import layer_id, reported_zoom
 from dashboard.pages.staff import (
     COVERAGE,
     EXPORT_FORMATS,
@@ -60,13 +60,11 @@ from geodata.metrics import SMALL_CELL
 from geodata.schema import layer as schema_layer
 
 
-def view_zoom(view: Any, config: Any) -> float | None:
-    """The zoom the map last reported, else its first view's (from the page's map config)."""
-    zoom = view.get("zoom") if isinstance(view, dict) else None
-    if not isinstance(zoom, int | float):
-        detail = config.get("detail") if isinstance(config, dict) else None
-        zoom = detail.get("first") if isinstance(detail, dict) else None
-    return float(zoom) if isinstance(zoom, int | float) else None
+def first_view_zoom(config: Any) -> float | None:
+    """The map's first view's zoom, from the page's map config (see staff.map_config)."""
+    detail = config.get("detail") if isinstance(config, dict) else None
+    first = detail.get("first") if isinstance(detail, dict) else None
+    return float(first) if isinstance(first, int | float) else None
 
 
 def _lang(value: Any, ctx: AppContext) -> str:
@@ -498,7 +496,7 @@ def register(app: Dash, ctx: AppContext) -> None:
         hideout["level"] = level
         # Only the chosen street's areas: the others are not part of the comparison.
         hideout["filters"] = {("id" if level == "streets" else "street_id"): f.street} if f.street else {}
-        url = ctx.view_url(FACE, level, lang, view_zoom(view, config))
+        url = ctx.view_url(FACE, level, lang, reported_zoom(view, first_view_zoom(config)))
         return url, hideout, legend(result, label, level, scheme, digits, lang)
 
     # The choropleth's areas at the level of detail of the view (dashboard.detail).

@@ -43,6 +43,7 @@ from dashboard.maps import (
     first_zoom,
     layer_id,
     register_view_layers,
+    reported_zoom,
     view_stores,
 )
 from dashboard.pages.common import layout_for_request, make_dash, request_lang
@@ -370,8 +371,7 @@ def register_callbacks(app: Dash, ctx: AppContext) -> None:
     def on_new_data(version, search, rendered, view):
         values = refresh(ctx, version, search, rendered, request_lang(ctx.settings.lang))
         lang = values[-1]["lang"]
-        zoom = view.get("zoom") if isinstance(view, dict) else None
-        zoom = zoom if isinstance(zoom, int | float) else first_zoom(ctx, FACE)
+        zoom = reported_zoom(view, first_zoom(ctx, FACE))
         # The map layers' ids come with the request: read them defensively.
         outs = dash_ctx.outputs_list[-1]
         outs = outs if isinstance(outs, list) else []
