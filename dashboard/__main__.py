@@ -78,8 +78,12 @@ def _run(args: argparse.Namespace, auth: AuthService, settings: Settings) -> int
             raise ValueError(
                 f"no street {args.street!r} in {settings.data.name}; known: {', '.join(sorted(known))}"
             )
-        auth.add_user(args.name, args.role, _read_password(args.password_stdin), street_id=args.street)
-        print(f"saved user {args.name} ({args.role}{', street ' + args.street if args.street else ''})")
+        password = _read_password(args.password_stdin)
+        ended = auth.add_user(args.name, args.role, password, street_id=args.street)
+        print(
+            f"saved user {args.name} ({args.role}{', street ' + args.street if args.street else ''})"
+            + ("; its open sessions have ended" if ended else "")
+        )
     elif args.area == "users" and args.action in ("disable", "enable"):
         if not auth.disable_user(args.name, args.action == "disable"):
             raise ValueError(f"no user {args.name!r}")

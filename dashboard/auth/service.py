@@ -65,8 +65,11 @@ class AuthService:
         street_id: str | None = None,
         demo: bool = False,
         password_hash: str | None = None,
-    ) -> None:
+    ) -> bool:
         """Create or replace a user; ValueError says what is wrong with the request.
+
+        Returns True when an existing user's role, street or password changed, which
+        ends their open sessions.
 
         ``password_hash`` (of ``password``, from :func:`hash_password`) spares the
         deliberately slow hashing when many accounts share one password: the demo
@@ -82,8 +85,10 @@ class AuthService:
         if weak:
             raise ValueError(weak)
         stored = password_hash or hash_password(password)
-        self.store.put_user(UserRow(name, role, street_id, stored, False, demo), self.clock())
-        self.store.audit(self.clock(), "user_saved", name, None, f"role={role} street={street_id or ''}")
+        ended = self.store.put_user(UserRow(name, role, street_id, stored, False, demo), self.clock())
+        detail = f"role={role} street={street_id or ''}" + (" sessions_ended" if ended else "")
+        self.store.audit(self.clock(), "user_saved", name, None, detail)
+        return ended
 
     def disable_user(self, name: str, disabled: bool = True) -> bool:
         changed = self.store.set_disabled(name, disabled)
@@ -163,8 +168,10 @@ class AuthService:
             self.store.delete_session(session_id)
             return None
         if role != "kiosk":
+            # The user row, not the session row, decides the rights: a change of role or
+            # street takes effect at the very next request (saving it also ends sessions).
             user = self.store.get_user(name)
-            if user is None or user.disabled:
+            if user is None or user.disabled or (user.role, user.street_id) != (role, street_id):
                 self.store.delete_session(session_id)
                 return None
         if now - last_seen > TOUCH_EVERY:

@@ -101,8 +101,19 @@ class Store:
             db.close()
 
     # -- users ---------------------------------------------------------------------
-    def put_user(self, row: UserRow, now: float) -> None:
+    def put_user(self, row: UserRow, now: float) -> bool:
+        """Create or replace a user; True when an existing user's rights or password changed.
+
+        A change of role, street or password ends the user's sessions in the same
+        transaction: a demoted admin's open browser must not keep the old rights.
+        """
         with self._connect() as db:
+            before = db.execute(
+                "SELECT role, street_id, password_hash FROM users WHERE name = ?", (row.name,)
+            ).fetchone()
+            changed = before is not None and tuple(before) != (row.role, row.street_id, row.password_hash)
+            if changed:
+                db.execute("DELETE FROM sessions WHERE name = ? AND role != 'kiosk'", (row.name,))
             db.execute(
                 "INSERT INTO users (name, role, street_id, password_hash, disabled, demo, created)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(name) DO UPDATE SET role=excluded.role,"
@@ -110,6 +121,7 @@ class Store:
                 " disabled=excluded.disabled, demo=excluded.demo",
                 (row.name, row.role, row.street_id, row.password_hash, int(row.disabled), int(row.demo), now),
             )
+        return changed
 
     def get_user(self, name: str) -> UserRow | None:
         with self._connect() as db:
