@@ -16,9 +16,16 @@ try:
 except (SettingsError, DataError) as error:
     # Refuse to start on bad settings or data, with every problem listed.
     sys.exit(f"Red Map cannot start:\n{error}")
+except OSError as error:  # e.g. the demo district cannot be written into var/
+    sys.exit(
+        f"Red Map cannot start:\ncannot use {error.filename or 'a file'}: {error.strerror or error}. "
+        "Make it (and its folder) writable and readable for this user, or point REDMAP_DATA elsewhere"
+    )
 
 settle()  # before gunicorn --preload forks its workers
 
 if __name__ == "__main__":
-    print(f"Red Map: http://{settings.host}:{settings.port}/  (staff: /staff/, wall: /wall/)")
-    server.run(host=settings.host, port=settings.port, debug=False, threaded=True)
+    from dashboard.serving import serve
+
+    print(f"Red Map: http://{settings.host}:{settings.port}/  (staff: /staff/, wall: /wall/)", flush=True)
+    serve(server, settings)

@@ -74,6 +74,14 @@ class Settings:
         district's worth or less (see dashboard/tiles.py). The demo district has no
         such layer; at 100 times its size, roads, incidents, grids, building groups,
         communities and service centres are (together 14 MB gzipped otherwise).
+    workers : int
+        ``REDMAP_WORKERS``: processes ``python app.py`` serves with (default 2, one
+        per core). They are forked from one process that has built the data and
+        indexes, so they share that memory.
+    threads : int
+        ``REDMAP_THREADS``: threads per worker (default 8). Threads are pooled: what a
+        thread sets up on first use (pyproj's projection context, ~0.1 s) is paid
+        once per thread, not once per request.
     trusted_proxies : int
         ``REDMAP_TRUSTED_PROXIES``: how many reverse proxies in front of the app set
         ``X-Forwarded-For``. 0 (default) ignores that header entirely, so a forged
@@ -92,6 +100,8 @@ class Settings:
     production: bool = False
     demo_password: str = ""
     https: bool = False
+    workers: int = 2
+    threads: int = 8
     trusted_proxies: int = 0
     area_layers_above: int = 10_000
 
@@ -127,6 +137,8 @@ class Settings:
             raise SettingsError("REDMAP_AREA_LAYERS_ABOVE must be 0 or more")
         if self.trusted_proxies < 0:
             raise SettingsError("REDMAP_TRUSTED_PROXIES must be 0 or more")
+        if not 1 <= self.workers <= 64 or not 1 <= self.threads <= 256:
+            raise SettingsError("REDMAP_WORKERS must be 1–64 and REDMAP_THREADS 1–256")
         if self.lang not in ("zh", "en"):
             raise SettingsError(f"REDMAP_LANG must be 'zh' or 'en', not {self.lang!r}")
         if not 0 < self.port < 65536:
@@ -168,9 +180,19 @@ def local_secret(name: str, fresh: str) -> str:
     file into place wins.
     """
     path = VAR_DIR / name
+    try:
+        return _keep(path, fresh)
+    except OSError as error:
+        raise SettingsError(
+            f"cannot keep the {name.replace('_', ' ')} in {path}: {error.strerror or error}. "
+            f"Make {VAR_DIR} writable for this user, or set {PREFIX}{name.upper()}"
+        ) from None
+
+
+def _keep(path: Path, fresh: str) -> str:
     if path.exists():
         return path.read_text(encoding="ascii").strip()
-    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
     key = fresh
     tmp = path.with_suffix(f".{os.getpid()}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)

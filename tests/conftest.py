@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import threading
@@ -72,6 +73,62 @@ class LiveServer:
 
     def stop(self) -> None:
         self._server.shutdown()
+
+
+@contextlib.contextmanager
+def gunicorn_server(data: Path, workers: int = 2, threads: int = 8, **env: str) -> Iterator[str]:
+    """``python app.py`` (the README's command, gunicorn inside) on ``data``; yields its URL.
+
+    It runs in its own process group, which is killed whatever happens.
+    """
+    import http.client
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("REDMAP_")}
+    environ.update(
+        REDMAP_DATA=str(data),
+        REDMAP_USERS_DB=str(data.parent / f"{data.stem}.users.sqlite"),
+        REDMAP_DEMO_PASSWORD=DEMO_PASSWORD,
+        REDMAP_SECRET_KEY="test-secret-key",
+        REDMAP_PORT=str(port),
+        REDMAP_WORKERS=str(workers),
+        REDMAP_THREADS=str(threads),
+        **env,
+    )
+    log = data.parent / f"{data.stem}.server.log"
+    root = Path(__file__).resolve().parent.parent
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "app.py"], cwd=root, env=environ, stdout=out, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"python app.py did not start:\n{log.read_text(errors='replace')[-3000:]}")
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+                conn.request("GET", "/healthz")
+                if conn.getresponse().status == 200:
+                    break
+            except OSError:
+                time.sleep(0.1)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
 
 
 @pytest.fixture(scope="session")

@@ -6,9 +6,10 @@ Everything time-dependent reads an injected clock, so tests can drive time.
 from __future__ import annotations
 
 import logging
+import math
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from .passwords import check_strength, hash_password, verify_password
@@ -24,20 +25,44 @@ MAX_ACCOUNT_FAILURES = 10
 """After this many failed passwords for one account within the window, every further
 attempt is refused, even with the right password, until the window has passed."""
 MAX_CLIENT_FAILURES = 30
+"""After this many failures from one address within the window, that address is slowed
+down, never locked out: each further attempt waits twice as long as the last (2 s, 4 s,
+… up to :data:`MAX_CLIENT_DELAY`). Staff behind one office address (NAT, a proxy) can
+still sign in while someone among them guesses; a guesser gets ~60 tries an hour."""
+MAX_CLIENT_DELAY = 60
 TOUCH_EVERY = 60
 """Seconds between writes of a session's last-seen time (keeps reads cheap)."""
+
+
+def client_delay(failures: int) -> float:
+    """Seconds an address must wait after its last failure, given its recent failures."""
+    if failures < MAX_CLIENT_FAILURES:
+        return 0.0
+    return float(min(MAX_CLIENT_DELAY, 2 ** (failures - MAX_CLIENT_FAILURES + 1)))
+
 
 # Same time for a wrong name as for a wrong password, so names cannot be probed.
 _DUMMY_HASH = hash_password(secrets.token_hex(8))
 
 
 class AuthError(Exception):
-    """A login was refused; ``reason`` is shown to the user (never which part was wrong)."""
+    """A login was refused; ``reason`` is shown to the user (never which part was wrong).
 
-    def __init__(self, reason: str, throttled: bool = False) -> None:
+    ``retry_after`` (seconds) is set when the refusal is a throttle, not a judgement.
+    """
+
+    def __init__(self, reason: str, retry_after: int | None = None, reason_zh: str | None = None) -> None:
         super().__init__(reason)
         self.reason = reason
-        self.throttled = throttled
+        self.reason_zh = reason_zh
+        self.retry_after = retry_after
+
+    @property
+    def throttled(self) -> bool:
+        return self.retry_after is not None
+
+
+ACCOUNT_LOCKED = "too many failed attempts; try again in 15 minutes"
 
 
 @dataclass(frozen=True)
@@ -107,37 +132,66 @@ class AuthService:
             for this account or this client.
         """
         now = self.clock()
-        since = now - FAILURE_WINDOW
-        if (
-            self.store.count_failures("account", name, since) >= MAX_ACCOUNT_FAILURES
-            or self.store.count_failures("client", client, since) >= MAX_CLIENT_FAILURES
-        ):
+        refusal: list[AuthError] = []
+
+        def allow(seen: Mapping[tuple[str, str], tuple[int, float | None]]) -> bool:
+            if seen[("account", name)][0] >= MAX_ACCOUNT_FAILURES:
+                refusal.append(AuthError(ACCOUNT_LOCKED, retry_after=FAILURE_WINDOW))
+                return False
+            return self._client_allowed(seen[("client", client)], now, refusal)
+
+        booked = self.store.reserve_attempt(
+            [("account", name), ("client", client)], now - FAILURE_WINDOW, now, allow
+        )
+        if booked is None:
             self.store.audit(now, "login_throttled", name, client)
             log.warning("login throttled for %r from %s", name, client)
-            raise AuthError("too many failed attempts; try again in 15 minutes", throttled=True)
+            raise refusal[0]
+        # The attempt is already counted as a failure; the slow check comes after.
         user = self.store.get_user(name)
         ok = verify_password(password, user.password_hash if user else _DUMMY_HASH)
         if not ok or user is None or user.disabled:
-            self.store.add_failure("account", name, now)
-            self.store.add_failure("client", client, now)
             self.store.audit(now, "login_failed", name, client, "disabled" if user and ok else "")
             log.warning("login failed for %r from %s", name, client)
             raise AuthError("wrong user name or password")
-        self.store.clear_failures("account", name)
+        self.store.settle_attempt(booked, clear=("account", name))
         self.store.audit(now, "login", name, client)
         log.info("login %r (%s) from %s", name, user.role, client)
         return self._open(name, user.role, user.street_id)
 
+    @staticmethod
+    def _client_allowed(seen: tuple[int, float | None], now: float, refusal: list[AuthError]) -> bool:
+        failures, last = seen
+        wait = client_delay(failures) - (now - (last or now))
+        if wait <= 0:
+            return True
+        seconds = max(1, math.ceil(wait))
+        refusal.append(
+            AuthError(
+                f"too many failed attempts from this address; try again in {seconds} seconds",
+                retry_after=seconds,
+                reason_zh=f"此地址失败次数过多，请{seconds}秒后再试",
+            )
+        )
+        return False
+
     def kiosk_login(self, token: str, client: str) -> Session:
         """Open a wall-only session from a kiosk credential."""
         now = self.clock()
-        if self.store.count_failures("client", client, now - FAILURE_WINDOW) >= MAX_CLIENT_FAILURES:
-            raise AuthError("too many failed attempts; try again in 15 minutes", throttled=True)
+        refusal: list[AuthError] = []
+        booked = self.store.reserve_attempt(
+            [("client", client)],
+            now - FAILURE_WINDOW,
+            now,
+            lambda seen: self._client_allowed(seen[("client", client)], now, refusal),
+        )
+        if booked is None:
+            raise refusal[0]
         found = self.store.find_kiosk(token)
         if found is None:
-            self.store.add_failure("client", client, now)
             self.store.audit(now, "kiosk_failed", None, client)
             raise AuthError("this display link is not valid (revoked or mistyped)")
+        self.store.settle_attempt(booked)
         kiosk_id, label = found
         self.store.audit(now, "kiosk_login", f"kiosk:{kiosk_id}", client, label)
         return self._open(f"kiosk:{kiosk_id}", "kiosk", None)

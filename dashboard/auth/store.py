@@ -10,10 +10,12 @@ from __future__ import annotations
 import hashlib
 import os
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+
+from dashboard.settings import SettingsError
 
 SCHEMA_SQL = """
 CREATE TABLE IF NOT EXISTS users (
@@ -76,14 +78,20 @@ class Store:
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        db = sqlite3.connect(self.path, timeout=10)
         try:
-            db.execute("PRAGMA journal_mode=WAL")
-            db.executescript(SCHEMA_SQL)
-        finally:
-            db.close()
-        os.chmod(self.path, 0o600)
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            db = sqlite3.connect(self.path, timeout=10)
+            try:
+                db.execute("PRAGMA journal_mode=WAL")
+                db.executescript(SCHEMA_SQL)
+            finally:
+                db.close()
+            os.chmod(self.path, 0o600)
+        except (OSError, sqlite3.Error) as error:
+            raise SettingsError(
+                f"cannot open the user store {self.path}: {getattr(error, 'strerror', None) or error}. "
+                "Make it (and its folder) writable for this user, or set REDMAP_USERS_DB to a file that is"
+            ) from None
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
@@ -209,22 +217,49 @@ class Store:
         with self._connect() as db:
             return db.execute("SELECT id, label, created, revoked FROM kiosks ORDER BY id").fetchall()
 
-    # -- login failures and audit --------------------------------------------------
-    def add_failure(self, kind: str, key: str, now: float) -> None:
-        with self._connect() as db:
-            db.execute("INSERT INTO failures (kind, key, at) VALUES (?, ?, ?)", (kind, key, now))
+    # -- login attempts and audit --------------------------------------------------
+    def reserve_attempt(
+        self,
+        keys: Sequence[tuple[str, str]],
+        since: float,
+        now: float,
+        allow: Callable[[Mapping[tuple[str, str], tuple[int, float | None]]], bool],
+    ) -> list[int] | None:
+        """Count recent failures and, if ``allow`` agrees, book this attempt as one.
 
-    def count_failures(self, kind: str, key: str, since: float) -> int:
+        Counting and booking happen in one write transaction, before the slow password
+        check: of many simultaneous guesses, no more are judged than the limit allows.
+        ``allow`` gets, per (kind, key), the failures since ``since`` and the latest
+        one's time. Returns the booked rows (give them to :meth:`settle_attempt` when
+        the attempt succeeds), or None when refused.
+        """
         with self._connect() as db:
-            return int(
+            seen = {
+                key: tuple(
+                    db.execute(
+                        "SELECT COUNT(*), MAX(at) FROM failures WHERE kind = ? AND key = ? AND at >= ?",
+                        (*key, since),
+                    ).fetchone()
+                )
+                for key in keys
+            }
+            if not allow(seen):  # type: ignore[arg-type]
+                return None
+            insert = "INSERT INTO failures (kind, key, at) VALUES (?, ?, ?)"
+            return [int(db.execute(insert, (*key, now)).lastrowid or 0) for key in keys]
+
+    def settle_attempt(self, booked: Sequence[int], clear: tuple[str, str] | None = None) -> None:
+        """A booked attempt succeeded: drop its rows, and the earlier failures of ``clear``.
+
+        Only failures booked before this attempt are cleared: guesses still being
+        checked keep their place in the count.
+        """
+        with self._connect() as db:
+            db.executemany("DELETE FROM failures WHERE rowid = ?", [(i,) for i in booked])
+            if clear is not None and booked:
                 db.execute(
-                    "SELECT COUNT(*) FROM failures WHERE kind = ? AND key = ? AND at >= ?", (kind, key, since)
-                ).fetchone()[0]
-            )
-
-    def clear_failures(self, kind: str, key: str) -> None:
-        with self._connect() as db:
-            db.execute("DELETE FROM failures WHERE kind = ? AND key = ?", (kind, key))
+                    "DELETE FROM failures WHERE kind = ? AND key = ? AND rowid < ?", (*clear, min(booked))
+                )
 
     def audit(self, now: float, event: str, name: str | None, client: str | None, detail: str = "") -> None:
         with self._connect() as db:

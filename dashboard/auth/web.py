@@ -188,9 +188,14 @@ class AccessControl:
                     request.remote_addr or "",
                 )
             except AuthError as refused:
-                error = refused.reason if lang == "en" else _ZH_ERRORS.get(refused.reason, refused.reason)
+                zh = refused.reason_zh or _ZH_ERRORS.get(refused.reason, refused.reason)
+                error = refused.reason if lang == "en" else zh
                 status = 429 if refused.throttled else 401
-                return Response(self._login_html(lang, next_path, error), status=status, mimetype="text/html")
+                page = self._login_html(lang, next_path, error)
+                response = Response(page, status=status, mimetype="text/html")
+                if refused.retry_after is not None:
+                    response.headers["Retry-After"] = str(refused.retry_after)
+                return response
             return self._start_session(redirect(_safe_next(next_path, session.principal)), session)
         return Response(self._login_html(lang, next_path, error), mimetype="text/html")
 

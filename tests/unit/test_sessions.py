@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -108,3 +109,111 @@ def test_a_session_whose_user_row_changed_behind_it_is_refused(app):
     with auth.store._connect() as db:  # the user demoted by some other path, sessions kept
         db.execute("UPDATE users SET role = 'viewer' WHERE name = 'admin'")
     assert admin.get("/staff/_dash-layout").status_code == 401
+
+
+# ---- 3. simultaneous guesses are counted before they are judged --------------------------------------
+
+
+def guess_at_once(base_url: str, guesses: list[tuple[str, str]]) -> list[int]:
+    """Send every (user, password) sign-in at the same moment; the HTTP status of each."""
+    import requests
+
+    prepared = []
+    for _ in guesses:
+        session = requests.Session()
+        session.get(base_url + "/login", timeout=30)  # the form's CSRF cookie
+        prepared.append(session)
+    start = threading.Barrier(len(guesses))
+    statuses = [0] * len(guesses)
+
+    def one(i: int) -> None:
+        session, (name, password) = prepared[i], guesses[i]
+        token = session.cookies.get("_csrf_token")
+        start.wait()
+        response = session.post(
+            base_url + "/login",
+            data={"username": name, "password": password, "csrf_token": token},
+            allow_redirects=False,
+            timeout=60,
+        )
+        statuses[i] = response.status_code
+
+    threads = [threading.Thread(target=one, args=(i,)) for i in range(len(guesses))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return statuses
+
+
+def assert_ten_judged_then_locked(base_url: str) -> None:
+    statuses = guess_at_once(base_url, [("viewer", f"wrong-guess-{i}") for i in range(40)])
+    # Ten wrong passwords are judged (401); the other thirty are refused unjudged (429).
+    assert sorted(statuses) == [401] * 10 + [429] * 30
+    # The right password after them is refused too: the account is locked for the window.
+    assert guess_at_once(base_url, [("viewer", DEMO_PASSWORD)]) == [429]
+
+
+def test_forty_simultaneous_guesses_under_the_threaded_server_judge_only_ten(tmp_path):
+    from tests.conftest import LiveServer
+
+    server = LiveServer(make_settings(write_minimal(tmp_path / "race.gpkg")))
+    try:
+        assert_ten_judged_then_locked(server.url)
+    finally:
+        server.stop()
+
+
+def test_forty_simultaneous_guesses_under_gunicorn_judge_only_ten(tmp_path):
+    from tests.conftest import gunicorn_server
+
+    with gunicorn_server(write_minimal(tmp_path / "race.gpkg"), workers=2, threads=8) as url:
+        assert_ten_judged_then_locked(url)
+
+
+# ---- 4. one address is slowed down, never locks every account ---------------------------------------
+
+
+def sign_in_form(client, name: str, password: str):
+    client.get("/login")
+    token = client.get_cookie("_csrf_token").value
+    return client.post("/login", data={"username": name, "password": password, "csrf_token": token})
+
+
+def test_thirty_failures_from_one_address_slow_it_down_and_lock_no_account(app):
+    auth = app.extensions["redmap"]["auth"]
+    now = [1_900_000_000.0]
+    auth.clock = lambda: now[0]
+    office = app.test_client()  # everyone behind the office's one address
+    for i in range(30):
+        assert sign_in_form(office, f"guess{i}", "wrong-password").status_code == 401
+        now[0] += 1
+    # A colleague with the right password is asked to wait two seconds, not fifteen minutes.
+    refused = sign_in_form(office, "admin", DEMO_PASSWORD)
+    assert refused.status_code == 429 and refused.headers["Retry-After"] == "1"
+    assert "1秒后再试" in refused.get_data(as_text=True)
+    now[0] += 1
+    assert sign_in_form(office, "admin", DEMO_PASSWORD).status_code == 302
+    # The guesser goes on: each further failure doubles the wait, up to a minute.
+    waits = []
+    for _ in range(7):
+        assert sign_in_form(app.test_client(), "viewer-typo", "wrong-password").status_code == 401
+        too_soon = sign_in_form(app.test_client(), "viewer-typo", "wrong-password")
+        assert too_soon.status_code == 429
+        waits.append(int(too_soon.headers["Retry-After"]))
+        now[0] += waits[-1]
+    assert waits == [4, 8, 16, 32, 60, 60, 60]
+
+
+def test_an_account_locks_after_ten_failures_for_fifteen_minutes(app):
+    auth = app.extensions["redmap"]["auth"]
+    now = [1_900_000_000.0]
+    auth.clock = lambda: now[0]
+    client = app.test_client()
+    for _ in range(10):
+        assert sign_in_form(client, "viewer", "wrong-password").status_code == 401
+    now[0] += 14 * 60
+    locked = sign_in_form(client, "viewer", DEMO_PASSWORD)
+    assert locked.status_code == 429 and "15分钟" in locked.get_data(as_text=True)
+    now[0] += 60 + 1  # fifteen minutes after the failures
+    assert sign_in_form(client, "viewer", DEMO_PASSWORD).status_code == 302
