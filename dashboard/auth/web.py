@@ -108,6 +108,10 @@ class AccessControl:
             g.principal, g.csrf = resolved
         area = area_of(request.path)
         if area == "wall" and request.args.get("kiosk") and request.method == "GET":
+            if g.principal.is_authenticated and g.principal.role != "kiosk":
+                # A person already signed in keeps their own session (and rights): a
+                # kiosk link followed by mistake must not turn it into a display's.
+                return redirect(self._without_kiosk())
             return self._kiosk_entry()
         if not g.principal.may_enter(area):
             return self._deny(area)
@@ -138,9 +142,13 @@ class AccessControl:
             return Response(
                 _page("Red Map", f"<p>{_esc(error.reason)}</p>"), status=403, mimetype="text/html"
             )
-        args = {k: v for k, v in request.args.items() if k != "kiosk"}
-        target = request.path + ("?" + urlencode(args) if args else "")
-        return self._start_session(redirect(target), session)
+        return self._start_session(redirect(self._without_kiosk()), session)
+
+    @staticmethod
+    def _without_kiosk() -> str:
+        """This URL without its kiosk token (which must not stay in the address bar)."""
+        args = [(k, v) for k, v in request.args.items(multi=True) if k != "kiosk"]
+        return request.path + ("?" + urlencode(args) if args else "")
 
     def _start_session(self, response: Response, session: Session) -> Response:
         # A fresh id at every login: a session id seen before login is never promoted.
@@ -148,6 +156,7 @@ class AccessControl:
             SESSION_COOKIE, session.session_id, httponly=True, samesite="Lax", secure=self._secure(), path="/"
         )
         response.set_cookie(CSRF_COOKIE, session.csrf, httponly=False, samesite="Lax", secure=self._secure())
+        g.csrf_cookie_set = True  # one token per response: the session's
         return response
 
     def _secure(self) -> bool:
@@ -163,6 +172,7 @@ class AccessControl:
             headers.setdefault(*HSTS)
         if (
             not current_principal().is_authenticated
+            and not g.get("csrf_cookie_set")
             and not request.cookies.get(CSRF_COOKIE)
             and response.mimetype == "text/html"
         ):

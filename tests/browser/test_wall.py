@@ -133,14 +133,30 @@ def changed_copy(dataset, path):
     return write_geopackage(path, frames, dict(dataset.meta))
 
 
+@pytest.mark.parametrize("entry", ["viewer", "kiosk"])
 def test_new_data_on_a_restarted_server_reaches_the_open_wall(
-    demo_path, demo_dataset, open_page, tmp_path, screenshots_dir
+    demo_path, demo_dataset, open_page, tmp_path, screenshots_dir, entry
 ):
+    """Signed in as a viewer, or opened from a kiosk link in a fresh browser profile (a
+    wall computer's incognito start: no cookie at all before the link)."""
     first = tmp_path / "first.gpkg"
     first.write_bytes(demo_path.read_bytes())
     settings = make_settings(first)
     server = Server(settings)
-    page, watch = open_page(server.url + "/wall/?live=1&tour=2", 1920, 1080, server.url, login="viewer")
+    if entry == "kiosk":
+        _, token = server.app.extensions["redmap"]["auth"].create_kiosk("command centre")
+        url = server.url + f"/wall/?kiosk={token}&live=1&tour=2"
+        page, watch = open_page(url, 1920, 1080, server.url)
+        refused: list[int] = []
+
+        def note_refusal(response) -> None:
+            if "_dash-update" in response.url and response.status >= 400:
+                refused.append(response.status)
+
+        page.on("response", note_refusal)
+    else:
+        page, watch = open_page(server.url + "/wall/?live=1&tour=2", 1920, 1080, server.url, login="viewer")
+        refused = []  # the viewer's first load is checked by the KPIs it shows
     page.wait_for_selector("path.rm-f-streets", state="attached")
     assert kpis_shown(page)["service_centers"] == str(len(demo_dataset["service_centers"]))
     page.evaluate("() => { window.__same_page = true; }")
@@ -173,9 +189,10 @@ def test_new_data_on_a_restarted_server_reaches_the_open_wall(
             timeout=15_000,
         )
         assert_fits(page, 1920, 1080)
-        page.screenshot(path=screenshots_dir / "wall-live-1920x1080.png")
+        page.screenshot(path=screenshots_dir / f"wall-live-{entry}-1920x1080.png")
     finally:
         restarted.stop()
+    assert refused == []  # no callback turned away (the kiosk's CSRF token was the session's)
     assert watch.foreign_requests(server.url) == []
     assert watch.page_errors == []
     # While the server was down the browser logs its refused checks; nothing else.

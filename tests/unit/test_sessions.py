@@ -16,7 +16,7 @@ import pytest
 
 from dashboard import create_app
 from dashboard.auth import demo_account_name
-from tests.conftest import DEMO_PASSWORD, client_login, make_settings
+from tests.conftest import DEMO_PASSWORD, client_login, csrf_headers, make_settings
 from tests.factories import minimal_frames, write_minimal
 from tests.unit.test_access import CANARY, canary_frames
 
@@ -217,3 +217,34 @@ def test_an_account_locks_after_ten_failures_for_fifteen_minutes(app):
     assert locked.status_code == 429 and "15分钟" in locked.get_data(as_text=True)
     now[0] += 60 + 1  # fifteen minutes after the failures
     assert sign_in_form(client, "viewer", DEMO_PASSWORD).status_code == 302
+
+
+# ---- 5 and 10. kiosk links ---------------------------------------------------------------------------
+
+
+def csrf_cookies_set(response) -> list[str]:
+    return [h for h in response.headers.getlist("Set-Cookie") if h.startswith("_csrf_token=")]
+
+
+def test_a_kiosk_link_in_a_fresh_browser_sets_one_csrf_token_the_session_accepts(app):
+    _, token = app.extensions["redmap"]["auth"].create_kiosk("command centre")
+    fresh = app.test_client()  # no cookie at all, as a kiosk's incognito profile
+    entry = fresh.get(f"/wall/?kiosk={token}&live=30")
+    assert entry.status_code == 302 and len(csrf_cookies_set(entry)) == 1
+    # The wall's callbacks carry that token and are answered.
+    from tests.unit.test_access import callback_body, dependencies
+
+    dep = dependencies(app, "/wall/")[0]
+    answer = fresh.post("/wall/_dash-update-component", json=callback_body(dep), headers=csrf_headers(fresh))
+    assert answer.status_code in (200, 204)
+
+
+def test_a_kiosk_link_opened_while_signed_in_keeps_the_persons_session(app):
+    _, token = app.extensions["redmap"]["auth"].create_kiosk("command centre")
+    admin = app.test_client()
+    client_login(admin, "admin")
+    session = admin.get_cookie("redmap_session").value
+    entry = admin.get(f"/wall/?kiosk={token}&tour=20")
+    assert entry.status_code == 302 and entry.headers["Location"] == "/wall/?tour=20"
+    assert admin.get_cookie("redmap_session").value == session
+    assert admin.get("/staff/_dash-layout").status_code == 200  # still an admin

@@ -46,3 +46,48 @@ def test_bad_settings_are_refused_with_the_variable_named(env, phrase):
 
 def test_other_environment_variables_are_ignored():
     assert Settings.from_env({"PATH": "/bin", "REDMAPX": "1"}).port == 8050
+
+
+def start_app(tmp_path: Path, **env: str):
+    """``python app.py`` as the README starts it, stopped right after its start-up."""
+    import os
+    import subprocess
+    import sys
+
+    from tests.factories import write_minimal
+
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("REDMAP_")}
+    environ.update(
+        REDMAP_DATA=str(write_minimal(tmp_path / "small.gpkg")),
+        REDMAP_SECRET_KEY="x" * 40,
+        REDMAP_DEMO_PASSWORD="demo-pass-2026",
+        **env,
+    )
+    root = Path(__file__).resolve().parents[2]
+    return subprocess.run(
+        [sys.executable, "-c", "import app"],
+        cwd=root,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_an_unusable_user_store_stops_the_start_with_the_path_and_the_fix(tmp_path):
+    folder = tmp_path / "users-is-a-folder"
+    folder.mkdir()
+    done = start_app(tmp_path, REDMAP_USERS_DB=str(folder))
+    assert done.returncode != 0
+    assert "Red Map cannot start" in done.stderr and str(folder) in done.stderr
+    assert "REDMAP_USERS_DB" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_an_unwritable_var_folder_names_the_secret_and_the_setting(monkeypatch):
+    import dashboard.settings as settings_module
+
+    monkeypatch.setattr(settings_module, "VAR_DIR", Path("/proc/redmap-cannot-write-here"))
+    with pytest.raises(SettingsError) as raised:
+        Settings(secret_key="").checked()
+    message = str(raised.value)
+    assert "/proc/redmap-cannot-write-here/secret_key" in message and "REDMAP_SECRET_KEY" in message
