@@ -177,7 +177,36 @@ def arrange(
     )
     wanted = np.zeros(len(frame), dtype=bool)
     wanted[rows] = True
-    return order[wanted[order]]
+    arranged = order[wanted[order]]
+    if layer(layer_name).field(sort).personal:
+        arranged = _masked_rows_last(dataset, layer_name, arranged, viewer)
+    return arranged
+
+
+def _masked_rows_last(
+    dataset: Dataset, layer_name: str, arranged: np.ndarray, viewer: Principal
+) -> np.ndarray:
+    """Sorted by a personal field: only the rows the viewer may read are in that order;
+    the masked ones follow in id order, so their place reveals nothing of the hidden
+    values (sorted among the readable rows, a masked phone or name would be bounded by
+    its visible neighbours)."""
+    readable = _readable_rows(dataset, layer_name, arranged, viewer)
+    if readable.all():
+        return arranged
+    hidden = arranged[~readable]
+    ids, _ = dataset.codes(layer_name, "id")
+    return np.concatenate([arranged[readable], hidden[np.argsort(ids[hidden], kind="stable")]])
+
+
+def _readable_rows(dataset: Dataset, layer_name: str, rows: np.ndarray, viewer: Principal) -> np.ndarray:
+    """Whether the viewer may read the personal fields of each of ``rows`` (positions)."""
+    rows = np.asarray(rows, dtype=np.int64)
+    if "street_id" not in dataset[layer_name].columns:
+        return np.full(len(rows), viewer.sees_personal_data_of(None) or viewer.role == "admin")
+    codes, streets = dataset.codes(layer_name, "street_id")
+    readable = np.array([viewer.sees_personal_data_of(str(s)) for s in streets], dtype=bool)
+    readable = np.append(readable, viewer.sees_personal_data_of(None))  # code -1: no street
+    return readable[codes[rows]]
 
 
 def prepare_tables(dataset: Dataset, tables: Mapping[str, Any], langs: tuple[str, ...]) -> None:
@@ -241,10 +270,7 @@ def masked_rows(dataset: Dataset, layer_name: str, rows: np.ndarray, viewer: Pri
     """How many of ``rows`` (positions in the layer) show personal fields masked to ``viewer``."""
     if not layer(layer_name).has_personal_data or "street_id" not in dataset[layer_name].columns:
         return 0
-    codes, streets = dataset.codes(layer_name, "street_id")
-    readable = [viewer.sees_personal_data_of(str(s)) for s in streets]
-    readable = np.append(readable, viewer.sees_personal_data_of(None))  # code -1: no street
-    return int((~readable[codes[np.asarray(rows, dtype=np.int64)]]).sum())
+    return int((~_readable_rows(dataset, layer_name, rows, viewer)).sum())
 
 
 def page_count(rows: int, size: int = PAGE_SIZE) -> int:

@@ -122,6 +122,37 @@ def test_search_never_singles_out_a_masked_row_by_its_personal_data(demo_dataset
     assert not found_by(other)
 
 
+@pytest.mark.parametrize("field", ["disputant_phone", "disputants"])
+@pytest.mark.parametrize("descending", [False, True])
+def test_sorting_by_a_personal_field_orders_only_the_rows_the_viewer_may_read(
+    demo_dataset, field, descending
+):
+    spec = TABLES["mediation_cases"]
+    frame = demo_dataset[spec.layer]
+    own_street = str(frame["street_id"].iloc[0])
+    viewer = staff_of(own_street)
+    query = TableQuery(sort=field, descending=descending)
+    rows = arrange(demo_dataset, spec.layer, frame, spec.columns, viewer, query, None)
+    assert len(rows) == len(frame)
+    own = (rows["street_id"] == own_street).to_numpy()
+    # Their own street's rows come first, in the order of the real values ...
+    assert own[: own.sum()].all() and not own[own.sum() :].any()
+    readable = rows[own]
+    expected = readable.sort_values(
+        [field, "id"], ascending=[not descending, True], na_position="last"
+    )["id"].tolist()
+    assert readable["id"].tolist() == expected
+    # ... and the masked rows follow in id order: their order says nothing of the hidden values.
+    masked = rows[~own]
+    assert masked["id"].tolist() == sorted(masked["id"].tolist())
+    true_order = arrange(demo_dataset, spec.layer, frame, spec.columns, ADMIN, query, None)
+    hidden_true = true_order[true_order["street_id"] != own_street]["id"].tolist()
+    assert masked["id"].tolist() != hidden_true
+    # Every street's other staff see no order at all among the rows hidden from them.
+    stranger = arrange(demo_dataset, spec.layer, frame, spec.columns, staff_of("elsewhere"), query, None)
+    assert stranger["id"].tolist() == sorted(frame["id"].tolist())
+
+
 def test_pages_cover_every_row_once_and_find_a_chosen_row(demo_dataset):
     spec = TABLES["mediation_cases"]
     frame = demo_dataset[spec.layer]
