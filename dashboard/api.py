@@ -90,8 +90,8 @@ def parse_nearest(args: dict[str, str], finder: Finder) -> NearestQuery:
         raise BadRequest(f"'lat' must be between -90 and 90, not {lat:g}")
     if not -180 <= lon <= 180:
         raise BadRequest(f"'lon' must be between -180 and 180, not {lon:g}")
-    away_km = finder.km_outside(lon, lat)
-    if away_km > 0:
+    if not finder.within_reach(lon, lat):
+        away_km = finder.km_outside(lon, lat)
         raise BadRequest(
             f"the point ({lon:.5f}, {lat:.5f}) is {away_km:.1f} km outside {finder.district_name}; "
             "this service covers the district only"

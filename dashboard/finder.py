@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import math
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -45,7 +46,9 @@ class Finder:
     network: WalkingNetwork
     services: ServiceIndex
     district_m: Polygon
-    """The outline in EPSG:4545, for "how far outside" answers."""
+    """The outline in EPSG:4545."""
+    district_lonlat: Polygon
+    """The outline in WGS-84, for "how far outside" answers (see :meth:`km_outside`)."""
     inside: InsideGrid
     """Point-in-district over ``district_m`` (most answers need no more)."""
     district_name: str
@@ -71,11 +74,26 @@ class Finder:
         return dt.datetime.now(LOCAL_TZ)
 
     def km_outside(self, lon: float, lat: float) -> float:
-        """How far (km) a point lies outside the district beyond the tolerance; 0 if within."""
+        """How far (km, on the ellipsoid) a point lies outside the district; 0 inside.
+
+        The answer for a point outside is the geodesic distance to the outline: the
+        outline is projected azimuthal-equidistant around the point, where distances
+        from the centre are true (Gauss-Krüger, right in the district, is thousands of
+        km wrong on the other side of the world).
+        """
         x, y = _TO_M.transform(lon, lat)
-        if self.inside.contains(x, y):
+        if math.isfinite(x) and math.isfinite(y) and self.inside.contains(x, y):
             return 0.0
-        return max(0.0, self.district_m.distance(Point(x, y)) / 1000 - REACH_KM)
+        around = Transformer.from_crs(
+            STORAGE_CRS, f"+proj=aeqd +lat_0={lat} +lon_0={lon} +datum=WGS84 +units=m", always_xy=True
+        )
+        outline = shapely.transform(self.district_lonlat, around.transform, interleaved=False)
+        return float(outline.distance(Point(0, 0))) / 1000
+
+    def within_reach(self, lon: float, lat: float) -> bool:
+        """Whether the finder answers for this point: inside the district, or at most
+        :data:`REACH_KM` outside (the outline is coarse). The API and the page both ask."""
+        return -180 <= lon <= 180 and -90 <= lat <= 90 and self.km_outside(lon, lat) <= REACH_KM
 
     def search(self, query: str, limit: int = 8) -> list[Match]:
         return self.gazetteer.search(query, limit)
@@ -173,6 +191,7 @@ def build_finder(dataset: Dataset) -> Finder:
         network=network,
         services=services,
         district_m=district_m,
+        district_lonlat=district.geometry.iloc[0],
         inside=InsideGrid.build(district_m, INSIDE_CELL_M),
         district_name=str(district["name"].iloc[0]),
         public_json=MappingProxyType({lang: MappingProxyType(m) for lang, m in public_json.items()}),

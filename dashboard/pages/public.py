@@ -353,6 +353,12 @@ def register_callbacks(app: Dash, ctx: AppContext) -> None:
     def lang_of(lang: str | None) -> str:
         return lang if lang in ("zh", "en") else ctx.settings.lang
 
+    def in_district(where: Any) -> dict[str, Any] | None:
+        """A position the page holds, accepted only where the API would answer too: the
+        store is the browser's, and a forged one must get no answer."""
+        checked = checked_where(where)
+        return checked if checked and finder.within_reach(checked["lon"], checked["lat"]) else None
+
     @app.callback(
         Output(Ids.SUGGESTIONS, "children"),
         Input(Ids.SEARCH, "value"),
@@ -420,7 +426,7 @@ def register_callbacks(app: Dash, ctx: AppContext) -> None:
             if tapped is None:
                 return no_update, no_update, no_update
             lon, lat = tapped
-            if finder.km_outside(lon, lat) > 0:
+            if not finder.within_reach(lon, lat):
                 return no_update, no_update, "这里在秦都区以外" if zh else "That is outside Qindu District"
             return (
                 {"lon": lon, "lat": lat, "label": "地图上选的位置" if zh else "the point you tapped"},
@@ -434,7 +440,7 @@ def register_callbacks(app: Dash, ctx: AppContext) -> None:
             checked = checked_where(geo)
             if checked is None:
                 return no_update, no_update, t("pub_geo_failed", lang)
-            if finder.km_outside(checked["lon"], checked["lat"]) > 0:
+            if not finder.within_reach(checked["lon"], checked["lat"]):
                 return no_update, no_update, t("pub_geo_outside", lang)
             return {**checked, "label": "我的位置" if zh else "your location"}, "", ""
         return no_update, no_update, no_update
@@ -457,7 +463,7 @@ def register_callbacks(app: Dash, ctx: AppContext) -> None:
         """The answer in one round trip: the cards, the pins and the route to the nearest."""
         lang = lang_of(lang)
         service = service if isinstance(service, str) and service in finder.kinds else "any"
-        where = checked_where(where)
+        where = in_district(where)
         nothing = {"layer": "results", "selected": None}
         if not where:
             return [], None, [], where_text(None, lang), "", no_update, [], nothing
@@ -518,7 +524,7 @@ def register_callbacks(app: Dash, ctx: AppContext) -> None:
         elif trigger == Ids.RESULT_LAYER and isinstance(marker, dict):
             props = marker.get("properties")
             selected = str(props.get("id")) if isinstance(props, dict) and props.get("id") else None
-        where = checked_where(where)
+        where = in_district(where)
         features = layer.get("features") if isinstance(layer, dict) else None
         ids = [
             f["properties"].get("id")
@@ -549,7 +555,7 @@ def register_callbacks(app: Dash, ctx: AppContext) -> None:
     )
     def walk_area(show, where):
         """The 15-minute walking area, fitted into view when the resident asks for it."""
-        where = checked_where(where)
+        where = in_district(where)
         if not ("area" in as_list(show) and where):
             return None, no_update
         area = finder.walk_area(where["lon"], where["lat"], AREA_MINUTES)

@@ -264,3 +264,53 @@ def test_search_context_is_translated_and_never_repeats_itself(client):
     assert english["roads:人民路"]["context"] == "Road · Arterial"
     street = next(r for r in english.values() if r["name"] == "人民路街道")
     assert street["context"] == "Qindu District · Street"
+
+
+def test_distance_outside_the_district_is_geodesic_to_the_outline(client, demo_dataset):
+    finder = client.application.extensions["redmap"]["context"].finder
+    outline = demo_dataset["district"].geometry.iloc[0]
+    # 5 km due east of the outline's easternmost vertex: 5 km out (the outline has no
+    # nearer part there), on the ellipsoid.
+    import shapely
+
+    coords = shapely.get_coordinates(outline.boundary)
+    xs, ys = list(coords[:, 0]), list(coords[:, 1])
+    east = int(np.argmax(xs))
+    lon, lat, _ = GEOD.fwd(xs[east], ys[east], 90, 5_000)
+    assert finder.km_outside(lon, lat) == pytest.approx(5.0, abs=0.05)
+    # (0, 0): ~11,700 km away, as the geodesic to the district's vertices says (the
+    # Gauss-Krüger distance used before said 20,089 km).
+    _, _, to_vertices = GEOD.inv(np.zeros(len(xs)), np.zeros(len(ys)), np.array(xs), np.array(ys))
+    assert finder.km_outside(0.0, 0.0) == pytest.approx(to_vertices.min() / 1000, abs=1.0)
+    body = client.get("/api/v1/nearest?lon=0&lat=0").get_json()
+    assert f"{to_vertices.min() / 1000:,.0f}".replace(",", "")[:3] in body["error"].replace(",", "")
+    # Inside: 0; a hair outside the coarse outline still answered, 1 km and more not.
+    assert finder.km_outside(108.694, 34.331) == 0.0
+    near_lon, near_lat, _ = GEOD.fwd(xs[east], ys[east], 90, 500)
+    far_lon, far_lat, _ = GEOD.fwd(xs[east], ys[east], 90, 1_500)
+    assert finder.within_reach(near_lon, near_lat) and not finder.within_reach(far_lon, far_lat)
+
+
+def test_the_public_page_refuses_a_forged_position_as_the_api_does(client):
+    from tests.unit.test_access import callback_body, dependencies
+
+    app = client.application
+    anonymous = app.test_client()
+    anonymous.get("/")
+    token = anonymous.get_cookie("_csrf_token").value
+    answered = {}
+    for dep in dependencies(app, "/"):
+        if not any(i["id"] == "pub-where" for i in dep["inputs"] + dep["state"]):
+            continue
+        for name, where in {"forged": (0.0, 0.0), "real": (108.698, 34.334)}.items():
+            where = {"lon": where[0], "lat": where[1]}
+            body = callback_body(dep, {"pub-where": where, "pub-service": "any", "pub-area": ["area"]})
+            response = anonymous.post("/_dash-update-component", json=body, headers={"X-CSRFToken": token})
+            assert response.status_code in (200, 204)
+            answered.setdefault(dep["output"], {})[name] = response.get_data(as_text=True)
+    assert answered, "no public callback reads the position"
+    results = next(v for k, v in answered.items() if "pub-results.children" in k)
+    assert "km" in results["real"] or "米" in results["real"]
+    for texts in answered.values():
+        assert "20092" not in texts["forged"] and "min walk" not in texts["forged"]
+        assert "分钟" not in texts["forged"] and "Feature" not in texts["forged"]
