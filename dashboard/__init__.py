@@ -39,7 +39,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     import geodata  # noqa: F401  (sets GDAL_SKIP before GDAL reads any file)
     from geodata.dataset import open_dataset
 
-    from . import access_log, auth, export_routes
+    from . import access_log, auth, export_routes, request_guard
     from .api import PublicApi
     from .context import AppContext
     from .finder import build_finder
@@ -82,6 +82,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     server.json.sort_keys = False  # type: ignore[attr-defined]  # fields in the documented order
     Compress(server)
     access_log.install(server)
+    request_guard.install(server)
     server.after_request(common.remember_lang)
     register_routes(server, ctx)
     export_routes.register(server, ctx)

@@ -54,7 +54,8 @@ def register_routes(server: Flask, ctx: AppContext) -> None:
             lang = pick_lang(request.args.get("lang"), ctx.settings.lang)
             payload = ctx.layer_payloads.get((face, layer_id, lang))  # type: ignore[arg-type]
             if payload is None:
-                abort(404)
+                known = sorted({layer for f, layer, _ in ctx.layer_payloads if f == face})
+                abort(404, description=f"no layer {layer_id[:40]!r} here; known: {', '.join(known)}")
             if isinstance(payload, AreaPayload):
                 return _send_area(payload)
             try:  # a view's zoom level: its polygons simplified to half a pixel (dashboard.detail)

@@ -15,6 +15,7 @@ import secrets
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
+from dash.exceptions import DependencyException
 from flask import Flask, Response, g, has_app_context, jsonify, redirect, render_template_string, request
 from werkzeug.exceptions import HTTPException
 
@@ -66,7 +67,13 @@ def current_principal() -> Principal:
 
 
 def _is_page_request() -> bool:
-    return request.method == "GET" and "/_dash-" not in request.path and "/data/" not in request.path
+    path = request.path
+    return (
+        request.method == "GET"
+        and "/_dash-" not in path
+        and "/data/" not in path
+        and not path.startswith("/api/")  # API errors are always JSON
+    )
 
 
 def _safe_next(target: str | None, principal: Principal) -> str:
@@ -241,6 +248,8 @@ class AccessControl:
     def unexpected_error(self, error: Exception) -> Response:
         if isinstance(error, KeyError) and "Callback function not found" in str(error):
             return _json_error(400, "unknown callback")  # Dash's answer to an output it never registered
+        if isinstance(error, DependencyException):  # a script Dash does not serve
+            return _json_error(404, "no such component file")
         log.exception("unhandled error on %s", request.path)
         return _json_error(500, "internal error; it has been logged")
 
