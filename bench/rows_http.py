@@ -256,6 +256,16 @@ def rows(demo: Demo, quick: bool) -> list[Row]:
                 timeout_s=start_timeout_s(demo.scale),
             ),
             servers.ServerSpec(
+                "make_run",
+                "",
+                {**_base_env(), **env},
+                APP_READY,
+                "/api/v1/openapi.json",
+                preload=True,
+                timeout_s=start_timeout_s(demo.scale),
+                command=(sys.executable, "app.py"),
+            ),
+            servers.ServerSpec(
                 "bare",
                 "bench.bare_app:app",
                 {**_base_env(), "BENCH_BARE_DIR": str(bare_dir)},
@@ -263,7 +273,7 @@ def rows(demo: Demo, quick: bool) -> list[Row]:
                 "/healthz",
             ),
         ]
-        with servers.running(specs, tmp) as (app_srv, bare_srv):
+        with servers.running(specs, tmp) as (app_srv, run_srv, bare_srv):
             paths = api_paths(demo)
             bodies = capture_api(app_srv.port, paths)
             callback_req, callback_body = staff_request(app_srv.port)
@@ -282,6 +292,7 @@ def rows(demo: Demo, quick: bool) -> list[Row]:
                 plan,
                 True,
             )
+            out.append(_make_run_row(run_srv.port, app_srv.port, api_reqs, quick, demo.label))
             cb_plan = (
                 Plan(total=120, rounds=2, cap_s=3.0) if quick else Plan(total=1000, rounds=4, cap_s=30.0)
             )
@@ -303,6 +314,31 @@ def rows(demo: Demo, quick: bool) -> list[Row]:
             reps = 3 if demo.scale == 1 else 1
             out.append(_cold_start_row(env, bare_dir, reps, demo.label, start_timeout_s(demo.scale)))
     return out
+
+
+MAKE_RUN_TARGET = 2.0
+"""``make run`` answers within twice gunicorn's p50 (it was ~500 times slower under
+Werkzeug's thread-per-request server, which set up pyproj again in every thread)."""
+
+
+def _make_run_row(run_port: int, app_port: int, reqs: list[Request], quick: bool, label: str) -> Row:
+    """``python app.py`` (the README's ``make run``) against the production gunicorn
+    command, 8 connections at once, nearest requests, p50 per request."""
+    plan = Plan(total=800, rounds=2, concurrency=8, cap_s=4.0) if quick else Plan(3000, 4, 8, 30.0)
+    ours, prod = interleaved_load(run_port, app_port, reqs, reqs, plan)
+    bad = {k: v for k, v in ours.statuses.items() if k != 200}
+    failed = f", non-200 {bad}" if bad else ""
+    return compare(
+        f"http_make_run_nearest_{label}",
+        ours.p(50) * 1e3,
+        "ms",
+        "gunicorn -w 2 sync --preload p50",
+        prod.p(50) * 1e3,
+        max_ratio=MAKE_RUN_TARGET,
+        p95=ours.p(95) * 1e3,
+        note=f"python app.py (gunicorn inside: 2 workers x 8 threads) under 8 connections; "
+        f"{ours.ok}/{ours.sent} ok{failed}; gunicorn p95 {prod.p(95) * 1e3:.2f} ms",
+    )
 
 
 def _boot_row(app_srv: servers.Server, bare_srv: servers.Server, label: str) -> Row:

@@ -84,6 +84,9 @@ class ServerSpec:
     """``--preload``: the master builds the app once and the workers share it
     (copy-on-write), as the README recommends for Red Map."""
     timeout_s: float = 90.0
+    command: tuple[str, ...] = ()
+    """Run this instead of ``gunicorn … app_spec`` (e.g. ``python app.py``, which
+    serves itself); it is told its port by ``REDMAP_HOST``/``REDMAP_PORT``."""
 
 
 def start(spec: ServerSpec, log_dir: Path) -> Server:
@@ -104,12 +107,16 @@ def start(spec: ServerSpec, log_dir: Path) -> Server:
         "warning",
         spec.app_spec,
     ]
+    env = {**os.environ, **spec.env}
+    if spec.command:
+        cmd = list(spec.command)
+        env.update(REDMAP_HOST=HOST, REDMAP_PORT=str(port), REDMAP_WORKERS=str(WORKERS))
     started_at = time.perf_counter()
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(
             cmd,
             cwd=ROOT,
-            env={**os.environ, **spec.env},
+            env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
