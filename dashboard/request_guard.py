@@ -33,11 +33,18 @@ def callback_body_problem(raw: bytes) -> str | None:
         return "'output' (text) and 'outputs' are required"
     for key in ("inputs", "state"):
         items = body.get(key, [] if key == "state" else None)
-        if not isinstance(items, list) or not all(isinstance(i, dict) and "id" in i for i in items):
-            return f"'{key}' must be a list of objects with an 'id'"
+        if not isinstance(items, list) or not all(_is_dependency(i) for i in items):
+            return f"'{key}' must be a list of objects with an 'id' (or lists of them, for ALL)"
     if not isinstance(body.get("changedPropIds", []), list):
         return "'changedPropIds' must be a list"
     return None
+
+
+def _is_dependency(item: Any) -> bool:
+    """One input or state: ``{"id": …, …}``, or for a pattern-matching ALL a list of them."""
+    if isinstance(item, list):
+        return all(isinstance(i, dict) and "id" in i for i in item)
+    return isinstance(item, dict) and "id" in item
 
 
 def _error(status: int, message: str) -> Response:

@@ -100,3 +100,15 @@ def test_raw_utf8_in_a_url_is_refused_in_json_by_the_served_app(tmp_path):
     head, _, body = raw.partition(b"\r\n\r\n")
     assert head.startswith(b"HTTP/1.1 400") and b"Content-Type: application/json" in head
     assert b"percent-encode" in body and "人民".encode() not in body
+
+
+def test_what_the_renderer_sends_for_pattern_matching_inputs_is_accepted(app):
+    """An ALL input is a list of dependencies: the guard must let the page's own requests by."""
+    from dashboard.request_guard import callback_body_problem
+
+    body = (
+        b'{"output": "x.children", "outputs": {"id": "x", "property": "children"}, "inputs": '
+        b'[[{"id": {"type": "card", "id": "a"}, "property": "n_clicks", "value": 1}], '
+        b'{"id": "y", "property": "value", "value": null}], "state": [[]], "changedPropIds": []}'
+    )
+    assert callback_body_problem(body) is None
