@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from geodata.area_metrics import format_scaled
 from geodata.dataset import Dataset
 
 from .choropleth import LEVELS, AreaValues
@@ -103,10 +104,16 @@ def gap_summary(
     )
 
 
+def coverage_text(value: float) -> str:
+    """How a coverage share reads in the legend."""
+    return format_scaled(value, "share")
+
+
 def coverage(
     dataset: Dataset, times: WalkTimes, kind: str, minutes: int, level: str, street: str | None
 ) -> AreaValues:
-    """Share (%) of households within ``minutes`` of ``kind``, per area of ``level``."""
+    """Share (0–1, read as a percentage) of households within ``minutes`` of ``kind``,
+    per area of ``level``."""
     blocks = dataset["building_groups"]
     column = LEVELS[level][0]
     households = block_households(dataset)
@@ -119,4 +126,4 @@ def coverage(
     total = pd.Series(households.to_numpy(), index=keys).groupby(level=0).sum().reindex(ids)
     near = pd.Series(households.to_numpy() * within, index=keys).groupby(level=0).sum().reindex(ids)
     count = pd.Series(1, index=keys).groupby(level=0).sum().reindex(ids, fill_value=0).astype(float)
-    return AreaValues(100 * near / total.where(total > 0), count)
+    return AreaValues(near / total.where(total > 0), count)

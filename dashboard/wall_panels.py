@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 from dash import html
 
-from geodata.metrics import MEDIATION_ROUNDS, WALL_METRICS
+from geodata.metrics import MEDIATION_ROUNDS
 from geodata.schema import INCUBATION_STEPS, MEDIATION_LEVELS, MEDIATION_OUTCOMES
 
 from .i18n import t
@@ -42,12 +42,6 @@ def fmt_rate(value: float | None) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return DASH
     return f"{value * 100:.1f}%"
-
-
-def fmt_metric(metric: str, value: float | None) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return DASH
-    return WALL_METRICS[metric][2].format(value)
 
 
 def month_label(month: pd.Timestamp, lang: str) -> str:

@@ -236,6 +236,7 @@ def schema_markdown() -> str:
     ]
     for lyr in SCHEMA.values():
         out += [layer_markdown(lyr), ""]
+    out += [*metrics_markdown(), ""]
     out += [
         f"## The `{META_TABLE}` table",
         "",
@@ -246,6 +247,32 @@ def schema_markdown() -> str:
         "(`demo` = `true`). The validator warns when the table is missing.",
     ]
     return "\n".join(out)
+
+
+def metrics_markdown() -> list[str]:
+    """The per-area metrics (:data:`geodata.area_metrics.AREA_METRICS`) as a table."""
+    from geodata.area_metrics import AREA_METRICS, OVERDUE_DAYS, SMALL_CELL
+
+    scale = {"count": "count", "per_1000": "per 1,000 households", "share": "share 0–1, read as %",
+             "days": "days"}  # fmt: skip
+    return [
+        "## Metrics per area",
+        "",
+        "Computed from the records for every grid, community or street; the staff choropleth, "
+        "the wall's street colours and tour, and the tests read these definitions "
+        "(`geodata/area_metrics.py`), so one name means one figure everywhere. An incident is "
+        f"closed when it has been replied to (回复) and overdue when still open {OVERDUE_DAYS} "
+        f"days after it was found. A value resting on fewer than {SMALL_CELL} records (or "
+        "people) is suppressed where the metric says so.",
+        "",
+        "| Metric | 中文 | English | Counts | Scale | Levels | Suppressed below |",
+        "|---|---|---|---|---|---|---|",
+        *(
+            f"| `{m.id}` | {_cell(m.zh)} | {_cell(m.en)} | {_cell(m.counts_zh)}<br>{_cell(m.counts_en)} | "
+            f"{scale[m.scale]} | {', '.join(m.levels)} | {m.min_records or '—'} |"
+            for m in AREA_METRICS.values()
+        ),
+    ]
 
 
 def _heading(lyr: Layer) -> str:

@@ -11,12 +11,18 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from geodata.area_metrics import (
+    SMALL_CELL,
+    Scope,
+    area_metric,
+    concluded_cases,
+    is_open,
+    is_overdue,
+    suppressed,
+)
 from geodata.schema import INCUBATION_STEPS, split_codes
 
 Frames = Mapping[str, pd.DataFrame]
-
-SMALL_CELL = 5
-"""Aggregates of fewer people than this are suppressed on shared screens."""
 
 
 @dataclass(frozen=True)
@@ -60,27 +66,24 @@ def completed_compounds(compounds: pd.DataFrame) -> int:
 
 def mediation_summary(cases: pd.DataFrame) -> tuple[int, float | None]:
     """(disputes mediated to a close, share of those settled)."""
-    closed = cases[cases["outcome"].isin(["success", "failed"])]
+    closed = concluded_cases(cases)
     if closed.empty:
         return 0, None
     return len(closed), float((closed["outcome"] == "success").mean())
 
 
-def event_summary(events: pd.DataFrame, now: pd.Timestamp, overdue_days: float = 7) -> dict[str, float]:
+def event_summary(events: pd.DataFrame, now: pd.Timestamp) -> dict[str, float]:
     """Open and overdue smart-grid incidents and the closed-loop rate.
 
-    An incident is closed once it has been replied to; it is overdue when it is
-    still open ``overdue_days`` after it was found.
+    An incident is closed once it has been replied to; overdue is
+    :func:`geodata.area_metrics.is_overdue` (still open seven days after it was found).
     """
-    closed = events["status"] == "replied"
-    open_ = ~closed
-    age = now - pd.to_datetime(events["found_at"])
-    overdue = open_ & (age > pd.Timedelta(days=overdue_days))
+    open_ = is_open(events)
     total = len(events)
     return {
         "open": int(open_.sum()),
-        "overdue": int(overdue.sum()),
-        "closed_rate": float(closed.mean()) if total else float("nan"),
+        "overdue": int(is_overdue(events, now).sum()),
+        "closed_rate": float((~open_).mean()) if total else float("nan"),
     }
 
 
@@ -250,23 +253,22 @@ def suppress_small(value: float | None, minimum: int = SMALL_CELL) -> float | No
     return value
 
 
-WALL_METRICS: Mapping[str, tuple[str, str, str]] = {
-    "service_volume": ("服务人次", "People served", "{:,.0f}"),
-    "incidents_per_1000": ("每千户在办事件", "Open incidents per 1,000 households", "{:.1f}"),
-    "mediation_success": ("调解成功率", "Mediation success rate", "{:.0%}"),
-}
-"""Metrics the wall can colour the streets by (``?metric=``): label zh, en and format."""
+WALL_METRICS: tuple[str, ...] = ("service_volume", "open_incidents_per_1000", "mediation_success")
+"""Metrics the wall offers for colouring the streets (``?metric=``), from
+:data:`geodata.area_metrics.AREA_METRICS`; the wall takes any other metric of it too."""
 
 
 def street_kpis(frames: Frames, now: pd.Timestamp) -> pd.DataFrame:
     """Each street's own figures for the wall's tour, one row per street id.
 
     Counts of people (people served, mediation cases and the rate computed from them)
-    below :data:`SMALL_CELL` are NaN, so that no screen shows them.
+    below :data:`SMALL_CELL` are NaN, so that no screen shows them. The wall's metrics
+    come from :data:`geodata.area_metrics.AREA_METRICS`, so they read as the staff
+    choropleth reads them.
 
     Columns: name, name_en, centers, people_served, problems_solved, open_incidents,
-    overdue_incidents, households, incidents_per_1000, mediation_cases,
-    mediation_success, compounds, compounds_done, grids, daycare_centers.
+    overdue_incidents, households, mediation_cases, compounds, compounds_done, grids,
+    daycare_centers, and one per :data:`WALL_METRICS` id.
     """
     streets = frames["streets"].set_index("id")
     idx = streets.index
@@ -275,10 +277,7 @@ def street_kpis(frames: Frames, now: pd.Timestamp) -> pd.DataFrame:
     street_of_center = centers.set_index("id")["street_id"]
     by_street = records.groupby(records["center_id"].map(street_of_center))
     events = frames["grid_events"]
-    open_ = events[events["status"] != "replied"]
-    age = now - pd.to_datetime(open_["found_at"])
     cases = frames["mediation_cases"]
-    closed = cases[cases["outcome"].isin(["success", "failed"])]
     compounds = frames["three_no_compounds"]
     last = f"date_{len(INCUBATION_STEPS)}"
     done = compounds[(compounds["stage"] == INCUBATION_STEPS[-1].value) & compounds[last].notna()]
@@ -290,29 +289,26 @@ def street_kpis(frames: Frames, now: pd.Timestamp) -> pd.DataFrame:
     out["name"] = streets["name"]
     out["name_en"] = streets["name_en"]
     out["centers"] = count(centers)
-    out["people_served"] = by_street["people_served"].sum().reindex(idx, fill_value=0).astype(float)
     out["problems_solved"] = by_street["problems_solved"].sum().reindex(idx, fill_value=0).astype(float)
-    out["open_incidents"] = count(open_)
-    out["overdue_incidents"] = count(open_[age > pd.Timedelta(days=7)])
+    out["open_incidents"] = count(events[is_open(events)])
+    out["overdue_incidents"] = count(events[is_overdue(events, now)])
     out["households"] = streets["households"].astype(int)
-    out["incidents_per_1000"] = out["open_incidents"] / out["households"].where(out["households"] > 0) * 1000
     out["mediation_cases"] = count(cases).astype(float)
-    n_closed = count(closed)
-    success = closed[closed["outcome"] == "success"].groupby("street_id").size().reindex(idx, fill_value=0)
-    out["mediation_success"] = (success / n_closed.where(n_closed >= SMALL_CELL)).astype(float)
     out["compounds"] = count(compounds)
     out["compounds_done"] = count(done)
     out["grids"] = count(frames["grids"])
     out["daycare_centers"] = count(frames["daycare_centers"])
-    for column in ("people_served", "problems_solved", "mediation_cases"):
+    for metric in WALL_METRICS:
+        out[metric] = street_metric(frames, metric, now).reindex(idx)
+    out["people_served"] = out["service_volume"]
+    for column in ("problems_solved", "mediation_cases"):
         out[column] = out[column].where(out[column] >= SMALL_CELL)
     return out
 
 
 def street_metric(frames: Frames, metric: str, now: pd.Timestamp) -> pd.Series:
-    """The value of one of :data:`WALL_METRICS` per street id (NaN where suppressed or undefined)."""
-    if metric not in WALL_METRICS:
-        raise ValueError(f"unknown metric {metric!r}; choose one of {', '.join(WALL_METRICS)}")
-    table = street_kpis(frames, now)
-    column = {"service_volume": "people_served"}.get(metric, metric)
-    return table[column].astype(float)
+    """One of :data:`geodata.area_metrics.AREA_METRICS` per street id, NaN where
+    suppressed or undefined; ValueError for an unknown metric."""
+    chosen = area_metric(metric)
+    return suppressed(chosen.compute(frames, Scope("streets", now=now)), chosen)
+

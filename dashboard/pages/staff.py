@@ -22,7 +22,6 @@ from urllib.parse import urlsplit
 
 import dash_leaflet as dl
 import flask
-import pandas as pd
 from dash import Dash, dcc, html
 
 from dashboard import permalink
@@ -47,6 +46,7 @@ from dashboard.workspace import (
     map_hideout_filters,
     steps_between,
 )
+from geodata.area_metrics import overdue_cutoff
 from geodata.schema import layer as schema_layer
 from layers import REGISTRY, for_face
 
@@ -113,8 +113,6 @@ class Ids:
         return f"staff-export-{fmt}"
 
 
-OVERDUE_DAYS = 7
-"""An incident still open this many days after it was found is overdue (marked on the map)."""
 STAGE_COLORS = {
     "征": "#f3d9a4", "提": "#f0b86e", "审": "#e08a3c", "推": "#c8612a",
     "签": "#a8401f", "评": "#7d2a18", "聘": "#4f1a10",
@@ -142,7 +140,7 @@ def layer_properties() -> dict[str, set[str]]:
 
 def overdue_before(ctx: AppContext) -> str:
     """Incidents found before this moment and still open are overdue."""
-    return (ctx.dataset.as_of() - pd.Timedelta(days=OVERDUE_DAYS)).isoformat()
+    return overdue_cutoff(ctx.dataset.as_of()).isoformat()
 
 
 def layer_hideout(

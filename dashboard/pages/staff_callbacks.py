@@ -9,6 +9,7 @@ signed-in principal on the server, never by a value in the request.
 from __future__ import annotations
 
 import html as html_lib
+from collections.abc import Callable
 from typing import Any
 
 import dash_leaflet as dl
@@ -20,7 +21,7 @@ from dashboard import permalink
 from dashboard.auth import current_principal
 from dashboard.choropleth import LEVELS, METRICS, SCHEMES, Choropleth, classify, legend_text
 from dashboard.context import FACE_PREFIX, AppContext
-from dashboard.gaps import GAP_MINUTES, WalkTimes, coverage, gap_summary
+from dashboard.gaps import GAP_MINUTES, WalkTimes, coverage, coverage_text, gap_summary
 from dashboard.i18n import LANGS, t
 from dashboard.maps import layer_id, reported_zoom
 from dashboard.pages.staff import (
@@ -55,8 +56,8 @@ from dashboard.workspace import (
     grid_options,
     passing_rows,
 )
+from geodata.area_metrics import SMALL_CELL, Scope
 from geodata.dataset import Dataset
-from geodata.metrics import SMALL_CELL
 from geodata.schema import layer as schema_layer
 
 
@@ -484,20 +485,20 @@ def register(app: Dash, ctx: AppContext) -> None:
             minutes = _choice(minutes, GAP_MINUTES, 15)
             values = coverage(dataset, times, kind, minutes, level, f.street)
             label = t("walk_coverage", lang) + " · " + ctx.finder.kind_label(kind, lang)
-            result, digits = classify(values, SMALL_CELL, scheme), 0
+            result, fmt = classify(values, SMALL_CELL, scheme), coverage_text
         else:
             m = METRICS[metric]
             if level not in m.levels:
                 level = m.levels[0]
-            values = m.compute(dataset, level, f.street, f.start, f.end)
-            label, result, digits = m.label(lang), classify(values, m.min_records, scheme), m.digits
+            values = m.compute(dataset, Scope(level, f.street, f.start, f.end, now=dataset.as_of()))
+            label, result, fmt = m.label(lang), classify(values, m.min_records, scheme), m.format
         hideout["at"] = stamp()
         hideout["choropleth"] = {"colors": dict(result.colors), "opacity": 0.7}
         hideout["level"] = level
         # Only the chosen street's areas: the others are not part of the comparison.
         hideout["filters"] = {("id" if level == "streets" else "street_id"): f.street} if f.street else {}
         url = ctx.view_url(FACE, level, lang, reported_zoom(view, first_view_zoom(config)))
-        return url, hideout, legend(result, label, level, scheme, digits, lang)
+        return url, hideout, legend(result, label, level, scheme, fmt, lang)
 
     # The choropleth's areas at the level of detail of the view (dashboard.detail).
     app.clientside_callback(
@@ -641,7 +642,9 @@ def chart_data(dataset: Dataset, spec: TableSpec, rows: np.ndarray, lang: str) -
     }
 
 
-def legend(result: Choropleth, label: str, level: str, scheme: str, digits: int, lang: str) -> list[Any]:
+def legend(
+    result: Choropleth, label: str, level: str, scheme: str, fmt: Callable[[float], str], lang: str
+) -> list[Any]:
     """The legend: metric, areas and classification, then one row per class."""
     _, zh, en = LEVELS[level]
     title = t("legend_metric", lang).format(label, zh if lang == "zh" else en, t(f"scheme_{scheme}", lang))
@@ -649,7 +652,7 @@ def legend(result: Choropleth, label: str, level: str, scheme: str, digits: int,
         html.Li(
             [
                 html.Span(className="rm-legend-swatch", style={"background": row.color}),
-                legend_text(row, digits, lang),
+                legend_text(row, fmt, lang),
             ],
             className=f"rm-legend-{row.kind}",
             **{"data-lower": row.lower, "data-upper": row.upper, "data-count": row.count},

@@ -9,8 +9,8 @@ twice as sharp.
 URL options (all optional)::
 
     ?tour=20     seconds per tour step (each street in turn, then the district); 0 = off
-    ?metric=     street colouring: service_volume (default), incidents_per_1000,
-                 mediation_success (see geodata.metrics.WALL_METRICS)
+    ?metric=     street colouring: service_volume (default), open_incidents_per_1000,
+                 mediation_success, or any other of geodata.area_metrics.AREA_METRICS
     ?live=60     seconds between checks for new data; 0 = off
     ?idle=60     seconds the tour stays paused after someone touches the wall
 
@@ -47,8 +47,8 @@ from dashboard.maps import (
     view_stores,
 )
 from dashboard.pages.common import layout_for_request, make_dash, request_lang
+from geodata.area_metrics import AREA_METRICS
 from geodata.metrics import (
-    WALL_METRICS,
     Kpi,
     district_kpis,
     incidents_by_month,
@@ -57,6 +57,7 @@ from geodata.metrics import (
     mediation_funnel,
     mediation_outcomes,
     street_kpis,
+    street_metric,
 )
 
 FACE = "wall"
@@ -134,14 +135,14 @@ def metric_colors(values: pd.Series) -> tuple[dict[str, str], pd.Series]:
 
 
 def map_legend(metric: str, values: pd.Series, classes: pd.Series, lang: str) -> list[Any]:
-    zh, en, _ = WALL_METRICS[metric]
+    chosen = AREA_METRICS[metric]
     items = []
     known = values.dropna()
     for c, color in enumerate(RED_SCALE):
         members = known[classes == c]
         if members.empty:
             continue
-        low, high = panels.fmt_metric(metric, members.min()), panels.fmt_metric(metric, members.max())
+        low, high = chosen.format(members.min()), chosen.format(members.max())
         items.append(
             html.Li([html.Span(className="rm-legend-box", style={"background": color}), f"{low}–{high}"])
         )
@@ -154,13 +155,13 @@ def map_legend(metric: str, values: pd.Series, classes: pd.Series, lang: str) ->
                 ]
             )
         )
-    return [html.Div(zh if lang == "zh" else en, **{"data-metric": metric}), html.Ul(items)]
+    return [html.Div(chosen.label(lang), **{"data-metric": metric}), html.Ul(items)]
 
 
 def pick_metric(search: str | None) -> str:
     """The ``?metric=`` of a page URL's query string, if it is one we know."""
     asked = parse_qs((search or "").lstrip("?")).get("metric", [""])[0]
-    return asked if asked in WALL_METRICS else DEFAULT_METRIC
+    return asked if asked in AREA_METRICS else DEFAULT_METRIC
 
 
 def street_bounds(streets: pd.DataFrame) -> list[dict[str, Any]]:
@@ -193,7 +194,7 @@ def _wall_content(ctx: AppContext, lang: str, metric: str) -> dict[str, Any]:
     kpis = district_kpis(frames, now=now)
     streets = ctx.dataset["streets"].sort_values("id")
     per_street = street_kpis(frames, now)
-    values = per_street[{"service_volume": "people_served"}.get(metric, metric)].astype(float)
+    values = per_street[metric] if metric in per_street else street_metric(frames, metric, now)
     colors, classes = metric_colors(values)
     names = per_street["name" if lang == "zh" else "name_en"]
     volume = per_street["people_served"].fillna(0)

@@ -10,6 +10,7 @@ from dashboard.auth import demo_account_name
 from dashboard.choropleth import METRICS, classify
 from dashboard.finder import build_finder
 from dashboard.gaps import WalkTimes, gap_summary
+from geodata.area_metrics import Scope
 from tests.browser.test_faces import assert_clean, features, wait_for_features
 
 pytestmark = pytest.mark.browser
@@ -169,13 +170,16 @@ def test_third_round_mediation_cases_show_personal_data_only_in_the_caseworkers_
         assert_clean(watch, live_server.url)
 
 
+@pytest.mark.parametrize(
+    "metric_id,level", [("incidents_per_1000", "communities"), ("mediation_success", "communities")]
+)
 def test_the_choropleth_legend_matches_the_values_it_colours(
-    live_server, demo_dataset, open_page, screenshots_dir
+    live_server, demo_dataset, open_page, screenshots_dir, metric_id, level
 ):
-    metric = METRICS["incidents_per_1000"]
-    result = classify(metric.compute(demo_dataset, "communities", None, None, None), metric.min_records)
+    metric = METRICS[metric_id]
+    result = classify(metric.compute(demo_dataset, Scope(level)), metric.min_records)
     page, watch = open_page(
-        live_server.url + "/staff/?metric=incidents_per_1000&level=communities",
+        live_server.url + f"/staff/?metric={metric_id}&level={level}",
         W,
         H,
         live_server.url,
@@ -184,7 +188,7 @@ def test_the_choropleth_legend_matches_the_values_it_colours(
     page.locator(".rm-legend li").first.wait_for()
     page.wait_for_function(
         "n => document.querySelectorAll('path.rm-f-choropleth').length === n",
-        arg=len(demo_dataset["communities"]),
+        arg=len(demo_dataset[level]),
     )
     rows = page.eval_on_selector_all(
         ".rm-legend li", "els => els.map(e => [e.className, e.dataset.count, e.textContent])"
@@ -195,8 +199,11 @@ def test_the_choropleth_legend_matches_the_values_it_colours(
         assert int(shown[1]) == row.count
         assert fills.count(row.color) == row.count, row
         if row.kind == "class":
-            assert f"{row.lower:,.1f} – {row.upper:,.1f}" in shown[2]
-    page.screenshot(path=screenshots_dir / "staff-choropleth-1366x768.png")
+            # Each bound as the metric reads everywhere: 12.5 per 1,000, or 80% for a share.
+            assert f"{metric.format(row.lower)} – {metric.format(row.upper)}" in shown[2]
+    if metric.scale == "share":
+        assert "%" in rows[0][2]
+    page.screenshot(path=screenshots_dir / f"staff-choropleth-{metric_id}-1366x768.png")
     assert_clean(watch, live_server.url)
 
 

@@ -166,8 +166,12 @@ def test_street_metric_open_incidents_per_thousand_households():
     events["status"] = "found"
     events["street_id"] = "610402002"
     frames["grid_events"] = events
-    rate = street_metric(frames, "incidents_per_1000", NOW)
+    rate = street_metric(frames, "open_incidents_per_1000", NOW)
     assert rate["610402002"] == len(events) / 12_000 * 1000
     assert rate["610402001"] == 0
+    # Replying to one closes it: it leaves the open rate, not the rate of all incidents.
+    events.loc[events.index[0], "status"] = "replied"
+    assert street_metric(frames, "open_incidents_per_1000", NOW)["610402002"] == (len(events) - 1) / 12
+    assert street_metric(frames, "incidents_per_1000", NOW)["610402002"] == len(events) / 12
     with pytest.raises(ValueError):
         street_metric(frames, "nonsense", NOW)

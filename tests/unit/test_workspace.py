@@ -22,6 +22,7 @@ from dashboard.workspace import (
     grid_options,
     map_hideout_filters,
 )
+from geodata.area_metrics import Scope
 from geodata.metrics import SMALL_CELL
 from geodata.schema import layer as schema_layer
 from geodata.schema import split_codes
@@ -133,7 +134,7 @@ def test_grid_choices_follow_the_community(demo_dataset):
 
 
 def test_incidents_per_thousand_households_are_computed_from_the_records(demo_dataset):
-    values = METRICS["incidents_per_1000"].compute(demo_dataset, "grids", None, None, None)
+    values = METRICS["incidents_per_1000"].compute(demo_dataset, Scope("grids"))
     events, grids = demo_dataset["grid_events"], demo_dataset["grids"]
     for _, g in grids.sample(20, random_state=1).iterrows():
         n = int((events["grid_id"] == g["id"]).sum())
@@ -144,27 +145,25 @@ def test_incidents_per_thousand_households_are_computed_from_the_records(demo_da
 def test_share_closed_follows_the_data(demo_dataset):
     events = demo_dataset["grid_events"]
     grid = events["grid_id"].value_counts().index[0]
-    before = METRICS["share_closed"].compute(demo_dataset, "grids", None, None, None).value[grid]
-    assert before < 100
+    before = METRICS["share_closed"].compute(demo_dataset, Scope("grids")).value[grid]
+    assert before < 1
     changed = events.copy()
     changed.loc[changed["grid_id"] == grid, "status"] = "replied"
-    after = METRICS["share_closed"].compute(
-        with_frames(demo_dataset, grid_events=changed), "grids", None, None, None
-    )
-    assert after.value[grid] == 100
+    after = METRICS["share_closed"].compute(with_frames(demo_dataset, grid_events=changed), Scope("grids"))
+    assert after.value[grid] == 1
 
 
 def test_mediation_success_rate_per_street_matches_the_cases(demo_dataset):
     cases = demo_dataset["mediation_cases"]
-    values = METRICS["mediation_success"].compute(demo_dataset, "streets", None, None, None)
+    values = METRICS["mediation_success"].compute(demo_dataset, Scope("streets"))
     for street, group in cases.groupby("street_id"):
         closed = group[group["outcome"].isin(["success", "failed"])]
-        assert values.value[street] == pytest.approx(100 * (closed["outcome"] == "success").mean())
+        assert values.value[street] == pytest.approx((closed["outcome"] == "success").mean())
 
 
 @pytest.mark.parametrize("scheme", ["quantiles", "natural_breaks"])
 def test_classes_hold_their_values_and_small_cells_are_suppressed(demo_dataset, scheme):
-    values = METRICS["median_days_to_close"].compute(demo_dataset, "grids", None, None, None)
+    values = METRICS["median_days_to_close"].compute(demo_dataset, Scope("grids"))
     # Thin out one grid's records so that it must be suppressed.
     result = classify(values, SMALL_CELL, scheme)
     classes = [row for row in result.legend if row.kind == "class"]
