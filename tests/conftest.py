@@ -218,6 +218,53 @@ def screenshots_dir() -> Path:
     return path
 
 
+_MAP_STATE = """() => {
+    const pane = document.querySelector('.leaflet-map-pane');
+    const proxy = document.querySelector('.leaflet-proxy');
+    const moving = document.querySelector('.leaflet-zoom-anim, .leaflet-pan-anim') !== null;
+    return [pane && pane.style.transform, proxy && proxy.style.transform, moving].join('|');
+}"""
+
+
+def map_state(page) -> str:
+    """The map's position as its panes' transforms show it (see :func:`wait_map_still`)."""
+    return page.evaluate(f"({_MAP_STATE})")
+
+
+def wait_map_still(page, timeout: float = 15_000, moved_from: str | None = None) -> None:
+    """Wait until the map has stopped moving: no zoom or pan animation running, and its
+    panes' transforms (which every pan, zoom and flight frame changes) the same for
+    three checks in a row, 100 ms apart. A condition, not a guess of how long a
+    flight takes on a busy machine.
+
+    ``moved_from`` (a :func:`map_state` taken before the action): first wait until the
+    map has left it, for a flight that starts only once the server has answered.
+    """
+    if moved_from is not None:
+        page.wait_for_function(f"before => ({_MAP_STATE})() !== before", arg=moved_from, timeout=timeout)
+    page.wait_for_function(
+        f"""() => {{
+            const state = ({_MAP_STATE})();
+            const w = window.__rmStill || (window.__rmStill = {{last: null, same: 0}});
+            if (state === w.last && !state.endsWith('true')) {{ w.same += 1; }}
+            else {{ w.last = state; w.same = 0; }}
+            return w.same >= 3;
+        }}""",
+        polling=100,
+        timeout=timeout,
+    )
+    page.evaluate("() => { window.__rmStill = null; }")
+
+
+def zoom_map(page, direction: str = "in", times: int = 1) -> None:
+    """Click the map's zoom button ``times`` times, each time waiting until the zoom has
+    happened (the zoom proxy's scale changed) and the map stands still."""
+    for _ in range(times):
+        before = map_state(page)
+        page.locator(f".leaflet-control-zoom-{direction}").first.click()
+        wait_map_still(page, moved_from=before)
+
+
 def sign_in(page, base_url: str, name: str, password: str = DEMO_PASSWORD) -> None:
     """Sign in through the real login form, as a person would."""
     page.goto(base_url + "/login", wait_until="domcontentloaded")

@@ -12,7 +12,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from tests.conftest import LiveServer, make_settings
+from tests.conftest import LiveServer, make_settings, zoom_map
 
 
 @pytest.fixture(scope="module")
@@ -42,17 +42,17 @@ def test_the_public_map_draws_the_roads_around_its_view_and_follows_a_zoom(area_
     everywhere = roads.count()
     total = area_server.app.extensions["redmap"]["context"].layer_count("public", "roads")
     assert 0 < everywhere <= total
-    for _ in range(3):  # a resident zooms in on the middle of the district
-        page.locator(".leaflet-control-zoom-in").click()
-        page.wait_for_timeout(400)
+    zoom_map(page, "in", 3)  # a resident zooms in on the middle of the district
     page.wait_for_load_state("networkidle")
     later = _boxes(watch.requests, "roads")
     assert len(later) > len(first), "zooming in asked for no other tiles"
     w0, s0, e0, n0 = first[-1]
     w1, s1, e1, n1 = later[-1]
     assert (e1 - w1) * (n1 - s1) < (e0 - w0) * (n0 - s0)
-    page.wait_for_timeout(500)
-    assert 0 < roads.count() < everywhere
+    page.wait_for_function(
+        "n => { const c = document.querySelectorAll('path.rm-f-roads').length; return c > 0 && c < n; }",
+        arg=everywhere,
+    )
     assert not watch.foreign_requests(area_server.url) and not watch.page_errors
 
 
@@ -73,8 +73,6 @@ def test_a_staff_layer_sent_by_area_loads_around_the_view_when_ticked(area_serve
     page.locator(".leaflet-control-zoom-out").click()
     hint.wait_for(state="visible")
     assert "智慧网格事件" in hint.inner_text() and "放大" in hint.inner_text()
-    for _ in range(3):  # past where it was: the map's view is wider than the district itself
-        page.locator(".leaflet-control-zoom-in").click()
-        page.wait_for_timeout(300)
+    zoom_map(page, "in", 3)  # past where it was: the map's view is wider than the district itself
     hint.wait_for(state="hidden")
     assert not watch.page_errors

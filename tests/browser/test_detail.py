@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs, urlparse
 
+from tests.conftest import zoom_map
+
 
 def _levels(requests: list[str], layer: str) -> list[str]:
     """The ``z`` of each request for ``layer``'s GeoJSON ("" when asked whole)."""
@@ -15,9 +17,7 @@ def _levels(requests: list[str], layer: str) -> list[str]:
 
 
 def _zoom_in(page, times: int) -> None:
-    for _ in range(times):
-        page.locator(".leaflet-control-zoom-in").click()
-        page.wait_for_timeout(350)
+    zoom_map(page, "in", times)
     page.wait_for_load_state("networkidle")
 
 
@@ -37,9 +37,7 @@ def test_the_phone_map_loads_the_river_light_and_draws_it_whole_close_up(live_se
                 .closest(".leaflet-pane")).zIndex)]))"""
     )
     assert depth["district"] < depth["water"] < depth["roads"], depth
-    for _ in range(3):
-        page.locator(".leaflet-control-zoom-out").click()
-        page.wait_for_timeout(350)
+    zoom_map(page, "out", 3)
     page.wait_for_load_state("networkidle")
     assert _levels(watch.requests, "water")[-1].isdigit()  # and lighter again further out
     assert not watch.page_errors

@@ -13,7 +13,7 @@ from urllib.parse import urlparse
 import pytest
 
 from geodata.metrics import district_kpis
-from tests.conftest import PageWatch
+from tests.conftest import PageWatch, map_state, wait_map_still
 
 pytestmark = pytest.mark.browser
 
@@ -288,6 +288,8 @@ def test_the_search_box_is_a_combobox_and_enter_moves_to_the_results(phone):
 def test_tapping_result_three_fits_its_route_and_marks_only_that_card(phone):
     page, watch = phone()
     answer_for(page)
+    wait_map_still(page)
+    before = map_state(page)
     page.locator(".rm-res-btn").nth(2).click()
     page.wait_for_function(
         "() => document.querySelector('.leaflet-marker-icon.rm-pin.selected span').textContent === '3'"
@@ -297,7 +299,7 @@ def test_tapping_result_three_fits_its_route_and_marks_only_that_card(phone):
     card = page.locator(".rm-result").nth(2).evaluate("e => getComputedStyle(e).borderTopWidth")
     first = page.locator(".rm-result").nth(0).evaluate("e => getComputedStyle(e).borderTopWidth")
     assert float(card.removesuffix("px")) > float(first.removesuffix("px"))
-    page.wait_for_timeout(1200)  # the fly to the route
+    wait_map_still(page, moved_from=before)  # the fly to the route has ended
     shown = box_of(page, "#pub-map")
     for part in ("path.rm-route", ".leaflet-marker-icon.rm-pin.selected", ".rm-you"):
         b = box_of(page, part)
@@ -382,7 +384,7 @@ def test_a_popup_stays_clear_of_the_zoom_control_and_calls_by_tel(phone):
     page.locator("path.rm-f-service_centers").nth(index).dispatch_event("click")
     popup = page.locator(".leaflet-popup")
     popup.wait_for()
-    page.wait_for_timeout(600)  # the pan that makes room
+    wait_map_still(page)  # the pan that makes room has ended
     zoom, title = box_of(page, ".leaflet-control-zoom"), box_of(page, ".leaflet-popup-content h4")
     overlaps = title["x"] < zoom["right"] and zoom["x"] < title["right"] and title["y"] < zoom["bottom"]
     assert not (overlaps and zoom["y"] < title["bottom"]), (zoom, title)
@@ -394,9 +396,11 @@ def test_a_popup_stays_clear_of_the_zoom_control_and_calls_by_tel(phone):
 def test_the_15_minute_area_is_fitted_into_view_when_shown(phone):
     page, watch = phone()
     answer_for(page)
+    wait_map_still(page)
+    before = map_state(page)
     page.locator("#pub-area input").check(force=True)
     page.wait_for_selector('#pub-map path[fill="#ffd54f"]', state="attached")
-    page.wait_for_timeout(1200)  # the fly to the area
+    wait_map_still(page, moved_from=before)  # the fly to the area has ended
     shown, area = box_of(page, "#pub-map"), box_of(page, '#pub-map path[fill="#ffd54f"]')
     assert shown["x"] <= area["x"] and area["right"] <= shown["right"]
     assert shown["y"] <= area["y"] and area["bottom"] <= shown["bottom"]

@@ -12,6 +12,7 @@ from dashboard.finder import build_finder
 from dashboard.gaps import WalkTimes, gap_summary
 from geodata.area_metrics import Scope
 from tests.browser.test_faces import assert_clean, features, wait_for_features
+from tests.conftest import wait_map_still
 
 pytestmark = pytest.mark.browser
 
@@ -241,13 +242,13 @@ def test_a_link_reopens_the_same_view(live_server, demo_dataset, open_page):
     page.locator(".rm-layer-list input[value='service_centers']").uncheck()
     page.locator(".rm-layer-list input[value='grids']").check()
     page.wait_for_function("() => location.search.includes('view=') && location.search.includes('grids')")
-    page.wait_for_timeout(1500)  # the flight to the street has ended and written its view
+    wait_map_still(page)  # the flight to the street has ended and written its view
     wait_for_features(page, "grids", timeout=30_000)
     link, seen, total = page.url, map_picture(page, street["name"]), shown_total(page)
 
     again, watch2 = open_page(link, W, H, live_server.url, login="admin")
     wait_for_features(again, "grids", timeout=30_000)
-    again.wait_for_timeout(500)
+    wait_map_still(again)
     assert features(again, "service_centers").count() == 0
     assert again.locator(".rm-layer-list input[value='grids']").is_checked()
     assert street["name"] in again.locator("#staff-street").inner_text()
@@ -352,7 +353,7 @@ def test_in_view_only_ties_the_table_to_the_map(live_server, demo_dataset, open_
     # Zoom in on one centre: only the centres inside the map's bounds stay listed.
     page.locator("#staff-records tbody tr[data-row-id]").first.click()
     page.locator(".leaflet-popup-content").wait_for()
-    page.wait_for_timeout(1500)  # the flight ends; the map reports its bounds
+    wait_map_still(page)  # the flight has ended; the map reports its bounds
     page.locator("#staff-in-view input").check()
     page.wait_for_function(
         "n => { const m = document.querySelector('#staff-records-note').textContent.match(/共 ([0-9,]+) 条/);"
@@ -400,6 +401,8 @@ def test_the_time_slider_sets_the_date_range_and_plays_it_forward(live_server, d
     page.locator("#staff-play").click()  # pause (the button answers once Dash has run the click)
     page.wait_for_function("() => document.querySelector('#staff-play').ariaPressed === 'false'")
     total = page.locator("#staff-records-note").text_content()
-    page.wait_for_timeout(2000)  # longer than a play step: a paused window stays put
+    # Nothing to wait for here: the claim is that nothing happens. Two seconds is
+    # longer than a play step, so a window that kept moving would have moved.
+    page.wait_for_timeout(2000)
     assert page.locator("#staff-records-note").text_content() == total
     assert_clean(watch, live_server.url)

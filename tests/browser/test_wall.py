@@ -14,7 +14,7 @@ from dashboard import create_app
 from geodata.dataset import open_dataset
 from geodata.gpkg import write_geopackage
 from geodata.metrics import district_kpis
-from tests.conftest import make_settings
+from tests.conftest import make_settings, wait_map_still
 
 pytestmark = pytest.mark.browser
 
@@ -68,7 +68,7 @@ def test_the_tour_visits_every_street_in_order_then_the_district(
     assert visited[: len(cycle)] == (cycle * 2)[start : start + len(cycle)]
     # On a street, its card names it and shows its own figures.
     page.wait_for_selector(".rm-tour-card.on", timeout=5_000)
-    page.wait_for_timeout(1_500)  # let the map finish flying
+    wait_map_still(page)  # the map has finished flying to the street
     card = page.locator(".rm-tour-card.on")
     sid = card.get_attribute("data-street-id")
     row = streets.set_index("id").loc[sid]
@@ -90,7 +90,7 @@ def test_the_tour_pauses_while_someone_touches_the_wall(live_server, open_page):
     # calls on a busy machine, and it would count although nobody had touched the wall yet.
     page.mouse.move(260, 300)
     page.evaluate(RECORD_TOUR)
-    for x in range(6):  # someone moves the mouse for three seconds
+    for x in range(6):  # someone moves the mouse for three seconds (a person's pace, not a wait)
         page.mouse.move(300 + 40 * x, 300)
         page.wait_for_timeout(500)
     assert page.evaluate("() => window.__tour") == []
@@ -159,6 +159,7 @@ def test_new_data_on_a_restarted_server_reaches_the_open_wall(
         refused = []  # the viewer's first load is checked by the KPIs it shows
     page.wait_for_selector("path.rm-f-streets", state="attached")
     assert kpis_shown(page)["service_centers"] == str(len(demo_dataset["service_centers"]))
+    rate_before = kpis_shown(page)["mediation_success_rate"]
     page.evaluate("() => { window.__same_page = true; }")
 
     server.stop()  # the server goes away: the page keeps its figures and says so
@@ -176,7 +177,8 @@ def test_new_data_on_a_restarted_server_reaches_the_open_wall(
         )
         shown = kpis_shown(page)
         assert shown == expected
-        assert shown["mediation_success_rate"] != "80.0%" or expected["mediation_success_rate"] == "80.0%"
+        # Ten more unsettled cases: the rate on the wall moved, not just the centre count.
+        assert shown["mediation_success_rate"] != rate_before
         assert page.evaluate("() => window.__same_page === true"), "the page reloaded"
         page.wait_for_selector(".rm-wall-status.offline", state="hidden", timeout=5_000)
         page.wait_for_function("() => document.querySelectorAll('path.rm-f-streets').length > 0")

@@ -216,8 +216,6 @@ def test_adding_a_centre_never_makes_the_nearest_farther(
     assert len(a) >= len(b)
     for x, y in zip(a, b, strict=False):  # the i-th nearest can only come closer
         assert x.walk_m <= y.walk_m + 1e-6
-    for r in a:
-        assert r.walk_m >= r.distance_m
 
 
 # --- the demo district: brute force -------------------------------------------------
@@ -348,15 +346,17 @@ def test_walking_matches_brute_force_dijkstra(
         assert [r.distance_m for r in res] == pytest.approx([geo[i] for i in order], abs=1.0)
 
 
-def test_walk_is_never_shorter_than_the_straight_line(
+def test_walking_minutes_and_order_of_every_answer(
     demo_index: ServiceIndex, district_points: np.ndarray
 ) -> None:
+    # (walk_m >= distance_m is not asserted here: nearest() clamps a walk to the straight
+    # line, so such an assertion could never fail; the walks themselves are checked
+    # against brute-force Dijkstra above, and the off-road legs on the hand-built grid.)
     for lon, lat in district_points:
         for kind in ("any", "daycare_meals", "childcare", "elderly_meals"):
             res = demo_index.nearest(lon, lat, kind, 5)
             assert len(res) == min(5, demo_index.count(kind))
             for r in res:
-                assert r.walk_m >= r.distance_m
                 assert r.walk_min == int(np.ceil(r.walk_m / WALK_SPEED_M_PER_MIN - 1e-9))
             keys = [(r.walk_m, r.distance_m, r.id) for r in res]
             assert keys == sorted(keys)
