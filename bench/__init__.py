@@ -7,10 +7,9 @@ and writes JSON (see :mod:`bench.report`). Modules, one job each:
 ``timing``          interleaved timing of ours vs baseline, order statistics
 ``data``            the cached demo district, its finder, synthetic points
 ``report``          the Row record, the printed table, the JSON file
-``rows_nearest``    straight-line nearest: one query, 10k centres, batches
-``rows_walk``       walking nearest and the 15-minute walk area
-``rows_search``     search-as-you-type keystrokes
-``rows_grid``       point-in-grid and incidents per grid
+``rows_nearest``    nearest on foot as the public API answers it
+``rows_walk``       walking nearest and the 15-minute walk area, against Dijkstra
+``rows_search``     search-as-you-type: the search, and the page's callback around it
 ``servers``         gunicorn processes (the app and the bare baseline), always killed
 ``bare_app``        the bare Flask baseline serving precomputed JSON
 ``http_load``       bounded asyncio load generator, 127.0.0.1 only

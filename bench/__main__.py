@@ -10,20 +10,18 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from bench import rows_grid, rows_nearest, rows_search, rows_walk
+from bench import rows_nearest, rows_search, rows_walk
 from bench.data import ROOT, Demo, load_demo
 from bench.report import Row, not_measured, table, write_json
 
 NO_SCALE = "not measured in this run (python -m bench --scale {})"
 SCALES = (10, 100)
 SCALED_ROWS = (
-    "nearest_straight_one",
-    "nearest_straight_batch10k",
+    "nearest_api_one",
     "walk_nearest_one",
     "walk_area_15min_one",
     "search_keystroke",
-    "point_in_grid_one",
-    "grid_events_per_grid",
+    "search_suggest_callback",
     "http_api_nearest_rps",
     "browser_first_load",
     "rss_per_worker",
@@ -49,7 +47,6 @@ def sections(args: argparse.Namespace) -> list[tuple[str, Callable[[Demo, bool],
         ("nearest", rows_nearest.rows),
         ("walk", rows_walk.rows),
         ("search", rows_search.rows),
-        ("grid", rows_grid.rows),
     ]
     if not args.no_http:
         out.append(("http", _http_rows))
@@ -68,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--only",
         action="append",
-        choices=("nearest", "walk", "search", "grid", "http", "browser"),
+        choices=("nearest", "walk", "search", "http", "browser"),
         help="measure only this group (repeatable); for checking one change, not for the baseline",
     )
     parser.add_argument(

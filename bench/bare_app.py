@@ -4,6 +4,7 @@
 ``nearest.json`` (query string → response body, captured from the real API) and
 ``callback.json`` (the staff records callback's response body). It does nothing a
 real request would need beyond a dictionary look-up: the floor for the HTTP rows.
+``gunicorn bench.bare_app:raw`` serves the same answers from a plain WSGI function.
 """
 
 from __future__ import annotations
@@ -53,6 +54,35 @@ def create(data_dir: Path) -> Flask:
     return app
 
 
-app = create(Path(os.environ["BENCH_BARE_DIR"])) if "BENCH_BARE_DIR" in os.environ else None
+def create_raw(data_dir: Path):  # -> a WSGI callable
+    """The floor under the floor: the same bodies from a plain WSGI function, no framework.
+
+    What any Python web app pays at least under gunicorn for these answers; the gap
+    between it and the bare Flask app is Flask's own share.
+    """
+    nearest: dict[str, bytes] = {}
+    json_headers = [("Content-Type", "application/json")]
+
+    def app(environ, start_response):
+        path = environ.get("PATH_INFO", "")
+        if path == "/healthz":  # answered before the bodies exist (they are captured later)
+            start_response("200 OK", [("Content-Type", "text/plain")])
+            return [b"ok"]
+        if not nearest:
+            loaded = json.loads((data_dir / "nearest.json").read_text(encoding="utf-8"))
+            nearest.update({k: v.encode("utf-8") for k, v in loaded.items()})
+        body = nearest.get(environ.get("QUERY_STRING", "")) if path == "/api/v1/nearest" else None
+        if body is None:
+            start_response("404 Not Found", json_headers)
+            return [b'{"error": "not precomputed"}']
+        start_response("200 OK", [*json_headers, ("Content-Length", str(len(body)))])
+        return [body]
+
+    return app
+
+
+_DIR = Path(os.environ["BENCH_BARE_DIR"]) if "BENCH_BARE_DIR" in os.environ else None
+app = create(_DIR) if _DIR is not None else None
+raw = create_raw(_DIR) if _DIR is not None else None
 if app is not None:
     print(READY_MARKER, file=sys.stderr, flush=True)

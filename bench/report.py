@@ -86,6 +86,9 @@ def compare(
         target, status = f"<= {max_ratio:g}x", "PASS" if ratio <= max_ratio else "MISS"
     if min_ratio is not None and ratio is not None:
         target, status = f">= {min_ratio:g}x", "PASS" if ratio >= min_ratio else "MISS"
+    if target and status not in ("PASS", "MISS") and (max_ratio is None and min_ratio is None):
+        # A stated target is judged on every row that states it, or it is not a target.
+        raise ValueError(f"row {name}: target {target!r} stated without PASS or MISS")
     return Row(
         name=name,
         value=value,

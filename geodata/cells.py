@@ -1,22 +1,7 @@
 """Look-up grids that answer per-query questions without a call into numpy, scipy or GEOS.
 
-:class:`CellCandidates` lists the few points that can be nearest anywhere in a cell;
-:class:`InsideGrid` answers point-in-polygon for one polygon.
-
-A straight-line query in Python pays ~30 µs of fixed cost for a ``cKDTree.query``
-call (argument checks, result arrays), more than the whole answer should take. With
-a :class:`CellCandidates` table built once, a query is a cell look-up and a plain
-loop over a few dozen points, with no call into numpy or scipy.
-
-Why the table is exact
-----------------------
-For the centre ``c`` of a cell of half-diagonal ``h``, let ``d_K(c)`` be the distance
-to its ``K``-th nearest point. Any query ``q`` in the cell is within ``h`` of ``c``, so
-its own ``K``-th nearest is within ``d_K(c) + h`` of ``q`` and every one of its ``K``
-nearest lies within ``d_K(c) + 2h`` of ``c``. Keeping every point within that radius
-(widened by a relative ``slack`` for callers that re-rank by a slightly different
-distance, such as geodesic against projected) makes the cell's list a superset of
-every query's ``K`` nearest.
+:class:`InsideGrid` answers point-in-polygon for one polygon; :class:`SegmentCells`
+finds the road segments near a point.
 """
 
 from __future__ import annotations
@@ -27,94 +12,6 @@ from dataclasses import dataclass
 import numpy as np
 import shapely
 from scipy.spatial import cKDTree
-
-MAX_CELLS = 250_000
-"""Cap on cells per table (the cell size grows to respect it): bounds memory at scale."""
-
-
-@dataclass(frozen=True, slots=True)
-class CellCandidates:
-    """For each cell of a grid, the points that can be among a query's ``k_max`` nearest.
-
-    Build with :meth:`build`; then :meth:`candidates` gives a cell's point indices.
-    """
-
-    x0: float
-    y0: float
-    size: float
-    nx: int
-    ny: int
-    offsets: np.ndarray  # (nx * ny + 1,) int64: cell c's points are flat[offsets[c]:offsets[c + 1]]
-    flat: np.ndarray  # int32 point indices
-    k_max: int
-
-    @classmethod
-    def build(
-        cls,
-        xy: np.ndarray,
-        extent: tuple[float, float, float, float],
-        k_max: int,
-        slack: float = 0.0,
-        points_per_cell: float = 0.1,
-    ) -> CellCandidates:
-        """Tables for the points ``xy`` (metres) over ``extent`` (minx, miny, maxx, maxy).
-
-        Parameters
-        ----------
-        xy : ndarray, shape (n, 2)
-            The points, in a projected CRS.
-        extent : tuple of float
-            Area the queries fall in; a query outside gets no table (see :meth:`cell_of`).
-        k_max : int
-            Largest ``k`` the tables answer exactly.
-        slack : float
-            Relative widening of each cell's radius (see the module docstring).
-        points_per_cell : float
-            Target mean density. Smaller cells mean shorter lists (a cell's list is
-            its ``k_max`` nearest plus a ring as wide as the cell) for more memory:
-            at 0.1 the demo's lists hold ~15 points, against ~37 at 1.
-        """
-        n = len(xy)
-        if n == 0:
-            raise ValueError("no points")
-        minx, miny, maxx, maxy = extent
-        minx, miny = min(minx, float(xy[:, 0].min())), min(miny, float(xy[:, 1].min()))
-        maxx, maxy = max(maxx, float(xy[:, 0].max())), max(maxy, float(xy[:, 1].max()))
-        area = max((maxx - minx) * (maxy - miny), 1.0)
-        size = max(math.sqrt(area * points_per_cell / n), math.sqrt(area / MAX_CELLS), 1.0)
-        nx = max(1, math.ceil((maxx - minx) / size) + 1)
-        ny = max(1, math.ceil((maxy - miny) / size) + 1)
-        ix, iy = np.meshgrid(np.arange(nx), np.arange(ny), indexing="ij")
-        centres = np.column_stack([minx + (ix.ravel() + 0.5) * size, miny + (iy.ravel() + 0.5) * size])
-        tree = cKDTree(xy)
-        k = min(k_max, n)
-        d_k, _ = tree.query(centres, k=k)
-        d_k = d_k if d_k.ndim == 1 else d_k[:, -1]
-        half_diagonal = size * math.sqrt(0.5)
-        radius = (d_k + half_diagonal) * (1 + slack) + half_diagonal + 1e-6
-        lists = tree.query_ball_point(centres, radius, return_sorted=True)
-        lengths = np.fromiter((len(c) for c in lists), dtype=np.int64, count=len(lists))
-        offsets = np.zeros(len(lists) + 1, dtype=np.int64)
-        np.cumsum(lengths, out=offsets[1:])
-        flat = np.fromiter((i for c in lists for i in c), dtype=np.int32, count=int(offsets[-1]))
-        return cls(minx, miny, size, nx, ny, offsets, flat, k_max)
-
-    def cell_of(self, x: float, y: float) -> int:
-        """The cell holding (x, y), or -1 outside the grid."""
-        i = math.floor((x - self.x0) / self.size)
-        j = math.floor((y - self.y0) / self.size)
-        if 0 <= i < self.nx and 0 <= j < self.ny:
-            return i * self.ny + j
-        return -1
-
-    def candidates(self, cell: int) -> list[int]:
-        """Point indices that can be among the ``k_max`` nearest anywhere in ``cell``."""
-        return self.flat[self.offsets[cell] : self.offsets[cell + 1]].tolist()
-
-    @property
-    def mean_candidates(self) -> float:
-        return float(self.offsets[-1]) / max(1, len(self.offsets) - 1)
-
 
 _OUTSIDE, _INSIDE, _EDGE = 0, 1, 2
 

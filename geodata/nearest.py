@@ -1,18 +1,16 @@
-"""Nearest service points for the public finder: by straight line and on foot.
+"""Nearest service points for the public finder, on foot.
 
 :meth:`ServiceIndex.build` runs once per process (each web worker builds its own);
-afterwards the index is read-only and queries take well under a millisecond:
+afterwards the index is read-only and queries take well under a millisecond: for
+every junction of the walking network and every kind, the :data:`TABLE_K` nearest
+candidates by walking distance are precomputed. A query is snapped onto a road
+segment and combines the tables of the segment's two ends (plus any candidate on
+that very segment): a snap (~40 µs) and a few array look-ups, no graph search per
+query. Each answer also carries its straight-line (geodesic, WGS-84) distance.
 
-* **straight line** — per kind, a grid of cells in EPSG:4545 each listing the few
-  places that can be among the :data:`TABLE_K` nearest anywhere in it
-  (:mod:`geodata.cells`); a query measures that list, then exact geodesic distances
-  (WGS-84, :class:`pyproj.Geod`) re-rank the nearest few. Larger ``k`` and points
-  off the grid use a k-d tree;
-* **on foot** — for every junction of the walking network and every kind, the
-  :data:`TABLE_K` nearest candidates by walking distance are precomputed. A query
-  is snapped onto a road segment and combines the tables of the segment's two ends
-  (plus any candidate on that very segment): a snap (~40 µs) and a few array
-  look-ups, no graph search per query.
+There is no straight-line ranking: no page or API answers "nearest as the crow
+flies" (a resident walks), and its per-kind cell tables cost start-up time and
+memory for a benchmark row only.
 
 Kinds of service
 ----------------
@@ -53,7 +51,6 @@ import pandas as pd
 from pyproj import Geod
 from scipy.spatial import cKDTree
 
-from geodata.cells import CellCandidates
 from geodata.network import WALK_SPEED_M_PER_MIN, Snap, WalkingNetwork, walk_minutes
 from geodata.schema import SCHEMA, SERVICE_MENU, STORAGE_CRS, split_codes
 
@@ -85,11 +82,6 @@ _GEOD = Geod(ellps="WGS84")  # stateless: safe to share between threads
 _SCALE_MARGIN = 1e-3
 """Bound on |projected / geodesic - 1| for distances in EPSG:4545 within its zone
 (about 5e-5 at Qindu, 108.7°E; 3.4e-4 at the zone's 1.5° edge)."""
-_RERANK = (1 + _SCALE_MARGIN) / (1 - _SCALE_MARGIN)
-"""A place whose projected distance is within this factor of the k-th's may still be
-nearer by geodesic distance."""
-
-
 class Result(NamedTuple):
     """One place in a nearest-service answer: public fields and distances.
 
@@ -161,11 +153,6 @@ class _Place:
 @dataclass(frozen=True, slots=True)
 class _Kind:
     members: np.ndarray  # place indices, ascending
-    members_list: list[int]
-    tree: cKDTree | None  # over members' EPSG:4545 points
-    cells: CellCandidates | None  # candidate lists per cell, indices into members
-    xs: list[float]  # members' EPSG:4545 x, as plain floats for the per-query loop
-    ys: list[float]
     table_idx: np.ndarray  # (n_nodes, TABLE_K) place index, -1 where none
     table_d: np.ndarray  # (n_nodes, TABLE_K) metres from node to place, inf where none
     on_edge: Mapping[int, tuple[int, ...]]  # edge -> members snapped onto it
@@ -242,28 +229,14 @@ class ServiceIndex:
         members = _kind_members(places)
         tables = _walking_tables(network, snaps, members, limit_m)
 
-        nodes = network.node_xy
-        extent = (
-            (*nodes.min(axis=0).tolist(), *nodes.max(axis=0).tolist()) if len(nodes) else (0.0, 0.0, 0.0, 0.0)
-        )
         kinds: dict[str, _Kind] = {}
-        cells: dict[bytes, CellCandidates | None] = {}  # kinds with the same members share them
         for kind, m in members.items():
             table_i, table_d = tables[kind]
-            if m.tobytes() not in cells:
-                cells[m.tobytes()] = (
-                    CellCandidates.build(xy[m], extent, TABLE_K, slack=_RERANK - 1) if len(m) else None
-                )
             on_edge: dict[int, list[int]] = {}
             for p in m.tolist():
                 on_edge.setdefault(snaps[p].edge, []).append(p)
             kinds[kind] = _Kind(
                 members=_frozen(m),
-                members_list=m.tolist(),
-                tree=cKDTree(xy[m]) if len(m) else None,
-                cells=cells[m.tobytes()],
-                xs=xy[m, 0].tolist(),
-                ys=xy[m, 1].tolist(),
                 table_idx=_frozen(table_i),
                 table_d=_frozen(table_d),
                 on_edge=MappingProxyType({e: tuple(ps) for e, ps in on_edge.items()}),
@@ -288,66 +261,6 @@ class ServiceIndex:
             raise ValueError(f"unknown kind {kind!r}; known: {', '.join(sorted(KNOWN_KINDS))}")
 
     # --- queries ------------------------------------------------------------------
-
-    def nearest_straight(self, lon: float, lat: float, kind: str = "any", k: int = 5) -> list[Result]:
-        """The ``k`` nearest places of a kind by straight-line distance.
-
-        Parameters
-        ----------
-        lon, lat : float
-            The query, EPSG:4326.
-        kind : str
-            A kind of :data:`KNOWN_KINDS`.
-        k : int
-            How many.
-
-        Returns
-        -------
-        list of Result
-            Sorted by geodesic ``distance_m``, then id; ``walk_m`` is None.
-        """
-        if k < 1:
-            raise ValueError("k must be at least 1")
-        if kind not in self._kinds:
-            self._check(kind)
-            return []
-        kd = self._kinds[kind]
-        n = len(kd.members)
-        if n == 0 or kd.tree is None:
-            return []
-        x, y = self.network.to_xy(lon, lat)
-        cell = kd.cells.cell_of(x, y) if kd.cells is not None and k <= kd.cells.k_max else -1
-        if cell >= 0:
-            return self._straight_in_cell(lon, lat, x, y, kd, cell, k)
-        ask = min(n, k + 4)
-        while True:
-            proj_d, local = _closest(kd.tree, x, y, ask)
-            idx = kd.members[local].tolist()
-            geo = [self._geodesic_one(lon, lat, p) for p in idx]
-            order = sorted(range(len(idx)), key=lambda j: (geo[j], self._places[idx[j]].id))[:k]
-            # The tree answer is exact once the k-th geodesic distance is clearly below
-            # the farthest projected distance fetched (or all places were fetched).
-            if ask == n or geo[order[-1]] * (1 + _SCALE_MARGIN) < proj_d[-1]:
-                break
-            ask = min(n, ask * 2)
-        return [self._result(idx[j], geo[j]) for j in order]
-
-    def _straight_in_cell(
-        self, lon: float, lat: float, x: float, y: float, kd: _Kind, cell: int, k: int
-    ) -> list[Result]:
-        """nearest_straight from a cell's candidate list (see :mod:`geodata.cells`)."""
-        xs, ys = kd.xs, kd.ys
-        by_plane = sorted([((xs[i] - x) ** 2 + (ys[i] - y) ** 2, i) for i in kd.cells.candidates(cell)])
-        limit = by_plane[min(k, len(by_plane)) - 1][0] * _RERANK**2 + 1e-9
-        members, places = kd.members_list, self._places
-        ranked = []
-        for d2, i in by_plane:
-            if d2 > limit:
-                break
-            p = members[i]
-            ranked.append((self._geodesic_one(lon, lat, p), places[p].id, p))
-        ranked.sort()
-        return [self._result(p, g) for g, _, p in ranked[:k]]
 
     def nearest(self, lon: float, lat: float, kind: str = "any", k: int = 5) -> list[Result]:
         """The ``k`` nearest places of a kind on foot.
@@ -616,23 +529,6 @@ def _kind_members(places: list[_Place]) -> dict[str, np.ndarray]:
 def _frozen(a: np.ndarray) -> np.ndarray:
     a.flags.writeable = False
     return a
-
-
-BRUTE_FORCE_MAX = 2048
-"""Up to this many candidates a vectorised scan beats a k-d tree query: scipy's
-per-call overhead (~40 µs) costs more than measuring a few hundred distances."""
-
-
-def _closest(tree: cKDTree, x: float, y: float, ask: int) -> tuple[np.ndarray, np.ndarray]:
-    """The ``ask`` points of ``tree`` nearest to (x, y), nearest first: (distances, indices)."""
-    data = tree.data
-    if len(data) > BRUTE_FORCE_MAX:
-        dist, local = tree.query((x, y), k=ask)
-        return np.atleast_1d(dist), np.atleast_1d(local)
-    d2 = (data[:, 0] - x) ** 2 + (data[:, 1] - y) ** 2
-    local = np.argpartition(d2, ask - 1)[:ask] if ask < len(d2) else np.arange(len(d2))
-    local = local[np.argsort(d2[local], kind="stable")]
-    return np.sqrt(d2[local]), local
 
 
 # --- opening hours ----------------------------------------------------------------

@@ -16,18 +16,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 MEASURED_ROWS = (
-    "nearest_straight_one_demo",
-    "nearest_straight_one_10k_centres",
-    "nearest_straight_one_demo_vs_sjoin_nearest",
-    "nearest_straight_batch10k_demo_vs_ckdtree",
-    "nearest_straight_batch10k_demo_vs_sjoin_nearest",
+    "nearest_api_one_demo",
     "walk_nearest_one_demo_vs_dijkstra_full",
     "walk_nearest_one_demo_vs_dijkstra_1125m",
     "walk_bounded_search_1125m_demo",
     "walk_area_15min_one_demo",
     "search_keystroke_demo",
-    "point_in_grid_one_demo",
-    "grid_events_per_grid_demo",
+    "search_suggest_callback_demo",
 )
 ROW_KEYS = {"name", "value", "unit", "baseline_name", "baseline_value", "ratio", "better", "target", "status"}
 

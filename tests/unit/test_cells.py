@@ -1,4 +1,4 @@
-"""Cell candidate tables hold every query's nearest points, wherever the query falls."""
+"""Look-up grids agree with shapely wherever the query falls."""
 
 from __future__ import annotations
 
@@ -6,45 +6,6 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from geodata.cells import CellCandidates
-
-
-@settings(max_examples=60, deadline=None)
-@given(
-    seed=st.integers(0, 2**32 - 1),
-    n=st.integers(1, 400),
-    k=st.integers(1, 8),
-    clustered=st.booleans(),
-    points_per_cell=st.sampled_from([0.05, 0.1, 1.0, 5.0]),
-)
-def test_every_query_s_k_nearest_are_in_its_cell_list(seed, n, k, clustered, points_per_cell):
-    rng = np.random.default_rng(seed)
-    if clustered:  # a town and its villages: dense centre, sparse edges
-        xy = rng.normal(0, 800, size=(n, 2)) + rng.choice([0, 6000], size=(n, 1))
-    else:
-        xy = rng.uniform(-5000, 5000, size=(n, 2))
-    extent = (-9000.0, -9000.0, 12000.0, 9000.0)
-    table = CellCandidates.build(xy, extent, k_max=k, points_per_cell=points_per_cell)
-    queries = np.column_stack([rng.uniform(-9000, 12000, 300), rng.uniform(-9000, 9000, 300)])
-    for x, y in queries:
-        cell = table.cell_of(x, y)
-        assert cell >= 0, "queries inside the extent always have a cell"
-        d = np.hypot(xy[:, 0] - x, xy[:, 1] - y)
-        kth = np.sort(d)[min(k, n) - 1]
-        must = set(np.flatnonzero(d <= kth).tolist())  # ties at the k-th included
-        assert must <= set(table.candidates(cell))
-
-
-def test_queries_outside_the_grid_have_no_cell():
-    table = CellCandidates.build(np.array([[0.0, 0.0], [100.0, 100.0]]), (0, 0, 100, 100), k_max=1)
-    assert table.cell_of(-1e6, 50) == -1 and table.cell_of(50, 1e9) == -1
-    assert table.cell_of(50, 50) >= 0
-
-
-def test_an_empty_set_of_points_is_refused():
-    with pytest.raises(ValueError):
-        CellCandidates.build(np.zeros((0, 2)), (0, 0, 1, 1), k_max=1)
 
 
 @settings(max_examples=25, deadline=None)

@@ -1,4 +1,4 @@
-"""Nearest services by straight line and on foot, and opening hours.
+"""Nearest services on foot (with straight-line distances), and opening hours.
 
 Hand-built grids give exact expected walks; on the demo district the answers are
 checked against brute force: geodesic distances to every candidate, and an
@@ -146,7 +146,7 @@ def test_results_carry_public_fields_only(grid_index: ServiceIndex) -> None:
     assert "street_id" not in d
     daycare = grid_index.nearest(*lonlat(0, 0), kind="daycare_meals", k=1)[0]
     assert daycare.phone is None and daycare.services == ()
-    childcare = grid_index.nearest_straight(*lonlat(30, 0), kind="childcare", k=1)[0]
+    childcare = grid_index.nearest(*lonlat(30, 0), kind="childcare", k=1)[0]
     assert childcare.id == "K01" and childcare.phone is None  # empty text is None
 
 
@@ -157,7 +157,6 @@ def test_kinds_filter(grid_index: ServiceIndex) -> None:
     assert {r.id for r in grid_index.nearest(*lonlat(0, 0), "childcare", 8)} == {"C02", "K01"}
     assert {r.id for r in grid_index.nearest(*lonlat(0, 0), "tele_medicine", 8)} == {"C03"}
     assert grid_index.nearest(*lonlat(0, 0), "employment") == []  # on the menu, nobody offers it
-    assert grid_index.nearest_straight(*lonlat(0, 0), "employment") == []
     assert "employment" not in grid_index.kinds
     with pytest.raises(ValueError, match="unknown kind"):
         grid_index.nearest(*lonlat(0, 0), "pizza")
@@ -165,20 +164,11 @@ def test_kinds_filter(grid_index: ServiceIndex) -> None:
         grid_index.nearest(*lonlat(0, 0), "any", k=TABLE_K + 1)
 
 
-def test_straight_line_answer(grid_index: ServiceIndex) -> None:
-    q = lonlat(140, 20)
-    res = grid_index.nearest_straight(*q, kind="any", k=4)
-    assert [r.id for r in res] == ["C01", "C03", "C02", "C00"]
-    assert res[0].distance_m == pytest.approx(np.hypot(10, 20), abs=0.01)
-    assert all(r.walk_m is None and r.walk_min is None for r in res)
-
-
 def test_unreachable_places_are_left_out_on_foot() -> None:
     roads = pd_concat(grid_roads(2), island_road())
     net = WalkingNetwork.from_roads(roads)
     index = ServiceIndex.build({"service_centers": centres([(50, 0), (5050, 0)])}, net)
-    assert [r.id for r in index.nearest(*lonlat(0, 0), k=5)] == ["C00"]
-    assert [r.id for r in index.nearest_straight(*lonlat(0, 0), k=5)] == ["C00", "C01"]
+    assert [r.id for r in index.nearest(*lonlat(0, 0), k=5)] == ["C00"]  # C01 is on an island
 
 
 def island_road() -> gpd.GeoDataFrame:
@@ -275,19 +265,6 @@ def geodesic(lon: float, lat: float, cands: list[tuple[str, float, float]]) -> n
     _, lons, lats = zip(*cands, strict=True)
     n = len(cands)
     return np.asarray(GEOD.inv(np.full(n, lon), np.full(n, lat), lons, lats)[2])
-
-
-@pytest.mark.parametrize("kind", ["any", "legal_aid", "childcare", "daycare_meals"])
-def test_straight_matches_geodesic_brute_force(
-    demo_index: ServiceIndex, demo_frames, district_points: np.ndarray, kind: str
-) -> None:
-    cands = candidates(demo_frames, kind)
-    for lon, lat in district_points:
-        d = geodesic(lon, lat, cands)
-        order = sorted(range(len(cands)), key=lambda i: (d[i], cands[i][0]))[:5]
-        res = demo_index.nearest_straight(lon, lat, kind, 5)
-        assert [r.id for r in res] == [cands[i][0] for i in order]
-        assert [r.distance_m for r in res] == pytest.approx([d[i] for i in order], abs=1.0)
 
 
 def brute_force_walks(
@@ -405,9 +382,9 @@ def test_filtering_by_kind_returns_only_places_offering_it(
 ) -> None:
     allowed = {c[0] for c in candidates(demo_frames, kind)}
     lon, lat = district_points[i]
-    for res in (demo_index.nearest(lon, lat, kind, k), demo_index.nearest_straight(lon, lat, kind, k)):
-        assert len(res) == min(k, len(allowed))
-        assert {r.id for r in res} <= allowed
+    res = demo_index.nearest(lon, lat, kind, k)
+    assert len(res) == min(k, len(allowed))
+    assert {r.id for r in res} <= allowed
 
 
 # --- opening hours ----------------------------------------------------------------------
