@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: run test lint demo validate docs browser clean bench bench-quick
+.PHONY: run test lint demo validate docs browser clean bench bench-quick mutate
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -59,6 +59,10 @@ bench-quick: $(VENV)/.dev
 
 bench: $(VENV)/.dev
 	$(BIN)/python -m bench --scale 1 --scale 10 --scale 100 --out bench/results/full.json
+
+# Mutation run over privacy, access, metrics, validation and layer specs (long; not in CI).
+mutate: $(VENV)/.dev
+	$(BIN)/python -m tests.mutation
 
 clean:
 	rm -rf var/demo.gpkg .pytest_cache
