@@ -43,7 +43,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     from .api import PublicApi
     from .context import AppContext
     from .finder import build_finder
-    from .pages import common, public, staff, wall
+    from .pages import common, public, staff_app, wall
     from .payloads import build_layer_payloads
     from .routes import register_routes
 
@@ -88,7 +88,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     export_routes.register(server, ctx)
     apps = {
         "public": public.create(server, ctx),
-        "staff": staff.create(server, ctx),
+        "staff": staff_app.create(server, ctx),
         "wall": wall.create(server, ctx),
     }
     # In front of Flask, behind ProxyFix (which auth.install adds when proxies are trusted).

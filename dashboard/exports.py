@@ -57,7 +57,6 @@ from openpyxl.styles import Alignment, Font
 from dashboard import vendor
 from dashboard.auth.roles import Principal
 from dashboard.i18n import t
-from dashboard.pages.staff import STAGE_COLORS
 from dashboard.workspace import TABLES, Filters, TableSpec, filter_choices
 from geodata.dataset import Dataset
 from geodata.privacy import MIN_GROUP
@@ -65,6 +64,7 @@ from geodata.schema import SCHEMATIC_NOTE_EN, SCHEMATIC_NOTE_ZH, STORAGE_CRS, Fi
 from geodata.schema import layer as schema_layer
 from layers import REGISTRY
 from layers.base import display_value, readable_hours
+from layers.three_no_compounds import STAGE_COLORS
 
 Format = Literal["geojson", "gpkg", "csv", "xlsx", "html"]
 

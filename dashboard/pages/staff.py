@@ -22,17 +22,18 @@ from urllib.parse import urlsplit
 
 import dash_leaflet as dl
 import flask
-from dash import Dash, dcc, html
+from dash import dcc, html
 
 from dashboard import permalink
 from dashboard.auth import current_principal
 from dashboard.auth.web import CSRF_COOKIE
 from dashboard.choropleth import LEVELS, METRICS, SCHEMES
 from dashboard.context import FACE_PREFIX, AppContext
+from dashboard.exports import boundary_note
 from dashboard.gaps import GAP_MINUTES
 from dashboard.i18n import t
 from dashboard.maps import area_config, detail_config, district_map, first_zoom, geojson_layer, js, layer_id
-from dashboard.pages.common import lang_switch, layout_for_request, make_dash
+from dashboard.pages.common import lang_switch
 from dashboard.workspace import (
     TABLES,
     Filters,
@@ -49,6 +50,7 @@ from dashboard.workspace import (
 from geodata.area_metrics import overdue_cutoff
 from geodata.schema import layer as schema_layer
 from layers import REGISTRY, for_face
+from layers.three_no_compounds import STAGE_COLORS
 
 FACE = "staff"
 BASEMAP_LAYERS = ("district", "water", "roads")
@@ -111,13 +113,6 @@ class Ids:
     def export(fmt: str) -> str:
         """The download link of one export format."""
         return f"staff-export-{fmt}"
-
-
-STAGE_COLORS = {
-    "征": "#f3d9a4", "提": "#f0b86e", "审": "#e08a3c", "推": "#c8612a",
-    "签": "#a8401f", "评": "#7d2a18", "聘": "#4f1a10",
-}  # fmt: skip
-"""Three-no compounds by incubation step: the further along, the darker."""
 
 
 def panel_layers() -> list[str]:
@@ -463,8 +458,6 @@ def time_slider(ctx: AppContext, table: TableSpec, state: permalink.StaffState, 
 
 
 def table_panel(ctx: AppContext, state: permalink.StaffState, lang: str) -> html.Section:
-    from dashboard.exports import boundary_note  # the exports draw with this page's colours
-
     table = state.table if state.table in TABLES else "grid_events"
     options = [{"label": schema_layer(n).label(lang), "value": n} for n in TABLES]
     return html.Section(
@@ -769,12 +762,3 @@ def layout(ctx: AppContext, lang: str) -> html.Div:
         className="rm-staff",
         lang="zh-CN" if lang == "zh" else "en",
     )
-
-
-def create(server: flask.Flask, ctx: AppContext) -> Dash:
-    from dashboard.pages import staff_callbacks
-
-    app = make_dash(server, FACE_PREFIX[FACE], "redmap_staff", "红色地图 · 工作台", ctx.settings.debug)
-    app.layout = layout_for_request(lambda lang: layout(ctx, lang), ctx.settings.lang)
-    staff_callbacks.register(app, ctx)
-    return app

@@ -270,7 +270,8 @@ def test_clicking_a_row_flies_to_its_feature_and_opens_a_popup(live_server, demo
     popup = page.locator(".leaflet-popup-content")
     popup.wait_for(timeout=8000)
     assert name in popup.inner_text()
-    assert "sel=" in page.url
+    # The link follows once Dash has answered the click: waited for, not read at once.
+    page.wait_for_function("() => location.search.includes('sel=')")
     assert_clean(watch, live_server.url)
 
 
