@@ -114,9 +114,11 @@ def _summary(target: Target, session: Path) -> dict[str, object]:
         "SELECT s.operator_name, s.start_pos_row, r.test_outcome, r.worker_outcome, r.diff "
         "FROM mutation_specs s JOIN work_results r ON r.job_id = s.job_id"
     ).fetchall()
-    killed = [r for r in rows if r[2] == "killed"]
-    survived = [r for r in rows if r[2] == "survived"]
-    other = [r for r in rows if r[2] not in ("killed", "survived")]
+    rows = [r for r in rows if r[3] != "SKIPPED"]  # operators filtered out
+    outcome = [str(r[2] or "").lower() for r in rows]
+    killed = [r for r, o in zip(rows, outcome, strict=True) if o == "killed"]
+    survived = [r for r, o in zip(rows, outcome, strict=True) if o == "survived"]
+    other = [r for r, o in zip(rows, outcome, strict=True) if o not in ("killed", "survived")]
     lines = [f"{target.module}: {len(survived)} survivors of {len(rows)} mutants\n"]
     for operator, line, _, _, diff in sorted(survived, key=lambda r: r[1]):
         lines += [f"--- line {line}: {operator}", diff or "", ""]
@@ -136,6 +138,7 @@ def _summary(target: Target, session: Path) -> dict[str, object]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tests.mutation", description=__doc__.splitlines()[0])
     parser.add_argument("--only", action="append", choices=[t.name for t in TARGETS])
+    parser.add_argument("--report", action="store_true", help="summarise the sessions already run")
     args = parser.parse_args(argv)
     WORK.mkdir(parents=True, exist_ok=True)
     results = []
@@ -143,7 +146,13 @@ def main(argv: list[str] | None = None) -> int:
         if args.only and target.name not in args.only:
             continue
         started = time.perf_counter()
-        summary = run(target)
+        session = WORK / f"{target.name}.sqlite"
+        if args.report:
+            if not session.exists():
+                continue
+            summary = _summary(target, session)
+        else:
+            summary = run(target)
         summary["minutes"] = round((time.perf_counter() - started) / 60, 1)
         results.append(summary)
         print(json.dumps(summary), flush=True)
