@@ -18,6 +18,7 @@ TEXT: Mapping[str, tuple[str, str]] = {
         "秦都区“红色地图”党建引领基层治理指挥大屏",
         "Qindu Red Map · party-building and community governance",
     ),
+    "wall_page_title": ("红色地图 · 指挥大屏", "Red Map · wall display"),
     "schematic": ("边界示意，非法定界线", "Boundaries are schematic, not legal"),
     "demo_data": ("演示数据", "Demo data"),
     "need_label": ("我需要", "I need"),

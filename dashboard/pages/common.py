@@ -42,6 +42,21 @@ def make_dash(
     return app
 
 
+def localise_index(app: Dash, default_lang: str, title_key: str) -> None:
+    """Serve a face's HTML shell in the request's language: ``<html lang>`` (screen
+    readers pick their voice by it) and the ``<title>`` named by ``title_key`` in i18n."""
+    from dashboard.i18n import t
+
+    interpolate = app.interpolate_index
+
+    def localised(**parts: Any) -> str:
+        lang = request_lang(default_lang)
+        page = interpolate(**{**parts, "title": t(title_key, lang)})
+        return page.replace("<html>", f'<html lang="{"zh-CN" if lang == "zh" else "en"}">', 1)
+
+    app.interpolate_index = localised  # type: ignore[method-assign]
+
+
 LANG_COOKIE = "redmap_lang"
 
 

@@ -23,7 +23,7 @@ from dash import ctx as dash_ctx
 from dashboard.context import FACE_PREFIX, AppContext
 from dashboard.i18n import t
 from dashboard.maps import district_map, js, register_view_layers, view_stores
-from dashboard.pages.common import layout_for_request, make_dash, request_lang
+from dashboard.pages.common import layout_for_request, localise_index, make_dash
 from dashboard.pages.public_parts import (
     RESULT,
     SUGGESTION,
@@ -573,18 +573,6 @@ def register_callbacks(app: Dash, ctx: AppContext) -> None:
 def create(server: flask.Flask, ctx: AppContext) -> Dash:
     app = make_dash(server, FACE_PREFIX[FACE], "redmap_public", t("pub_page_title", "zh"), ctx.settings.debug)
     app.layout = layout_for_request(lambda lang: layout(ctx, lang), ctx.settings.lang)
-    localise_index(app, ctx.settings.lang)
+    localise_index(app, ctx.settings.lang, "pub_page_title")
     register_callbacks(app, ctx)
     return app
-
-
-def localise_index(app: Dash, default_lang: str) -> None:
-    """Serve the page's HTML shell in the request's language: ``<html lang>`` and ``<title>``."""
-    interpolate = app.interpolate_index
-
-    def localised(**parts: Any) -> str:
-        lang = request_lang(default_lang)
-        page = interpolate(**{**parts, "title": t("pub_page_title", lang)})
-        return page.replace("<html>", f'<html lang="{"zh-CN" if lang == "zh" else "en"}">', 1)
-
-    app.interpolate_index = localised  # type: ignore[method-assign]

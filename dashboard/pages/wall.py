@@ -46,7 +46,7 @@ from dashboard.maps import (
     reported_zoom,
     view_stores,
 )
-from dashboard.pages.common import layout_for_request, make_dash, request_lang
+from dashboard.pages.common import layout_for_request, localise_index, make_dash, request_lang
 from geodata.area_metrics import AREA_METRICS
 from geodata.metrics import (
     Kpi,
@@ -421,6 +421,7 @@ def register_callbacks(app: Dash, ctx: AppContext) -> None:
 def create(server: flask.Flask, ctx: AppContext) -> Dash:
     app = make_dash(server, FACE_PREFIX[FACE], "redmap_wall", "红色地图 · 指挥大屏", ctx.settings.debug)
     app.layout = layout_for_request(lambda lang: layout(ctx, lang), ctx.settings.lang)
+    localise_index(app, ctx.settings.lang, "wall_page_title")
     register_callbacks(app, ctx)
     wall_content(ctx, ctx.settings.lang)  # the first screen's figures, made before workers fork
     # Under /wall/, so the wall's access check covers it.

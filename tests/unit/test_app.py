@@ -88,3 +88,17 @@ def test_the_app_refuses_to_start_on_bad_data_naming_layer_feature_and_field(tmp
     message = str(info.value)
     assert "service_centers" in message and str(centers.iloc[0]["id"]) in message
     assert "services" in message and "wifi" in message
+
+
+@pytest.mark.parametrize("path,lang,title", [
+    ("/", "zh-CN", "心心秦家"), ("/?lang=en", "en", "Xinxin Qinjia"),
+    ("/staff/", "zh-CN", "工作台"), ("/staff/?lang=en", "en", "staff workspace"),
+    ("/wall/", "zh-CN", "指挥大屏"), ("/wall/?lang=en", "en", "wall display"),
+])  # fmt: skip
+def test_every_face_says_its_language_and_title(path, lang, title, minimal_path):
+    """Screen readers choose their voice by ``<html lang>``; the tab names the face."""
+    client = create_app(make_settings(minimal_path)).test_client()
+    client_login(client, "admin")
+    page = client.get(path).get_data(as_text=True)
+    assert f'<html lang="{lang}">' in page
+    assert title in page.split("<title>")[1].split("</title>")[0]
