@@ -92,7 +92,10 @@ def create_app(settings: Settings | None = None) -> Flask:
         "wall": wall.create(server, ctx),
     }
     # In front of Flask, behind ProxyFix (which auth.install adds when proxies are trusted).
-    server.wsgi_app = PublicApi(server.wsgi_app, ctx.finder, https=settings.https)  # type: ignore[method-assign]
+    public_layers = sorted({layer for face, layer, _ in ctx.layer_payloads if face == "public"})
+    server.wsgi_app = PublicApi(  # type: ignore[method-assign]
+        server.wsgi_app, ctx.finder, https=settings.https, layers=public_layers
+    )
     streets = dataset["streets"].sort_values("id")
     access = auth.install(
         server,

@@ -16,10 +16,11 @@ for, JSON errors and never a traceback.
 from __future__ import annotations
 
 import gzip
+import json
 import logging
 import math
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from http import HTTPStatus
 from pathlib import Path
@@ -90,12 +91,6 @@ def parse_nearest(args: dict[str, str], finder: Finder) -> NearestQuery:
         raise BadRequest(f"'lat' must be between -90 and 90, not {lat:g}")
     if not -180 <= lon <= 180:
         raise BadRequest(f"'lon' must be between -180 and 180, not {lon:g}")
-    if not finder.within_reach(lon, lat):
-        away_km = finder.km_outside(lon, lat)
-        raise BadRequest(
-            f"the point ({lon:.5f}, {lat:.5f}) is {away_km:.1f} km outside {finder.district_name}; "
-            "this service covers the district only"
-        )
     raw_k = args.get("k", "5")
     try:
         k = int(raw_k)
@@ -114,8 +109,8 @@ def parse_nearest(args: dict[str, str], finder: Finder) -> NearestQuery:
 
 def parse_lang(args: dict[str, str]) -> str:
     """The ``lang`` parameter: ``zh`` (the default) or ``en``."""
-    lang = args.get("lang") or "zh"
-    if lang not in LANGS:
+    lang = args.get("lang", "zh")
+    if lang not in LANGS:  # an empty lang= is not a language either
         raise BadRequest(f"'lang' must be zh or en, not {lang[:20]!r}")
     return lang
 
@@ -157,6 +152,22 @@ def _query_args(environ: dict[str, Any]) -> dict[str, str]:
     return args
 
 
+def openapi_document(kinds: Sequence[str], layers: Sequence[str]) -> bytes:
+    """The OpenAPI document of this deployment: ``dashboard/openapi.json`` with the
+    service kinds and public layers its data holds filled in as enums, so that a
+    client (or a fuzzer) knows exactly which values are answered."""
+    document = json.loads(OPENAPI_PATH.read_text(encoding="utf-8"))
+    for path, name, values in (
+        ("/api/v1/nearest", "service", kinds),
+        ("/api/v1/layers/{layer}.geojson", "layer", layers),
+    ):
+        if values:
+            for parameter in document["paths"][path]["get"]["parameters"]:
+                if parameter["name"] == name:
+                    parameter["schema"]["enum"] = list(values)
+    return _json(document)
+
+
 def _json(document: object) -> bytes:
     return orjson.dumps(document)  # UTF-8, compact; ~15x faster than json.dumps here
 
@@ -176,7 +187,9 @@ class PublicApi:
         Deployed behind HTTPS (adds HSTS as the rest of the site does).
     """
 
-    def __init__(self, app: WsgiApp, finder: Finder, https: bool = False) -> None:
+    def __init__(
+        self, app: WsgiApp, finder: Finder, https: bool = False, layers: Sequence[str] = ()
+    ) -> None:
         self.app = app
         self.finder = finder
         self.https = https
@@ -184,7 +197,7 @@ class PublicApi:
         # What OWASP's REST cheat sheet asks of JSON answers; the page-only headers
         # (Referrer-, Permissions-Policy) would cost gunicorn ~3 µs each to check.
         self._headers = [h for h in security_headers(API_CSP) if h[0] in API_HEADERS]
-        self._openapi = OPENAPI_PATH.read_bytes()
+        self._openapi = openapi_document(finder.kinds, layers)
         self._routes: dict[str, Callable[[dict[str, str]], tuple[bytes, str]]] = {
             "/api/v1/nearest": self.nearest,
             "/api/v1/search": self.search,
@@ -229,7 +242,12 @@ class PublicApi:
         query = parse_nearest(args, finder)
         lang = parse_lang(args)
         now = finder.now()
-        results = finder.nearest(query.lon, query.lat, query.service, query.k, open_now=query.open_now)
+        covered = finder.within_reach(query.lon, query.lat)
+        results = (
+            finder.nearest(query.lon, query.lat, query.service, query.k, open_now=query.open_now)
+            if covered
+            else []
+        )
         echo = {
             # Echoed rounded (~1 m): a resident's position is not kept at full precision.
             "lon": round(query.lon, 5),
@@ -240,7 +258,15 @@ class PublicApi:
             "walk_speed_m_per_min": finder.walk_speed,
             "as_of": now.isoformat(timespec="minutes"),
         }
-        body = b'{"query":' + _json(echo) + b',"results":' + finder.results_body(results, lang, now) + b"}"
+        body = b'{"query":' + _json(echo) + b',"results":' + finder.results_body(results, lang, now)
+        if not covered:
+            # A well-formed question with no answer here: said as such, not as an error.
+            away_km = finder.km_outside(query.lon, query.lat)
+            body += b',"outside_km":' + _json(round(away_km, 1)) + b',"message":' + _json(
+                f"the point is {away_km:,.1f} km outside {finder.district_name}; "
+                "this service covers the district only"
+            )
+        body += b"}"
         # An answer is about where someone is: no cache keeps it.
         return body, "no-store"
 

@@ -12,6 +12,7 @@ from typing import Any
 
 import orjson
 from flask import Flask, Response, jsonify, request
+from werkzeug.exceptions import MethodNotAllowed
 
 CALLBACK_SUFFIX = "_dash-update-component"
 API_PREFIX = "/api/"
@@ -57,6 +58,11 @@ def check_request() -> Response | None:
     """Flask ``before_request``: refuse what no handler can serve, with a reason."""
     path = request.path
     if path.startswith(API_PREFIX):
+        wrong_method = request.routing_exception
+        if isinstance(wrong_method, MethodNotAllowed):  # before the CSRF check would answer 403
+            response = _error(405, f"{request.method} is not allowed here; use GET")
+            response.headers["Allow"] = ", ".join(sorted(wrong_method.valid_methods or ("GET", "HEAD")))
+            return response
         rule = request.url_rule
         if rule is None or not rule.rule.startswith(API_PREFIX):
             return _error(404, f"no API at {path[:80]}; see /api/v1/openapi.json")

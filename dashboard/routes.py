@@ -51,7 +51,10 @@ def register_routes(server: Flask, ctx: AppContext) -> None:
     for face, prefix in LAYER_ROUTE.items():
 
         def serve_layer(layer_id: str, face: str = face) -> Response:
-            lang = pick_lang(request.args.get("lang"), ctx.settings.lang)
+            asked = request.args.get("lang")
+            if asked is not None and asked not in ("zh", "en"):
+                return _bad_request(f"{layer_id[:40]}: lang must be zh or en, not {asked[:20]!r}")
+            lang = pick_lang(asked, ctx.settings.lang)
             payload = ctx.layer_payloads.get((face, layer_id, lang))  # type: ignore[arg-type]
             if payload is None:
                 known = sorted({layer for f, layer, _ in ctx.layer_payloads if f == face})
