@@ -45,7 +45,11 @@ TARGETS = (
         "dashboard/auth/service.py",
         ("tests/unit/test_sessions.py", "tests/unit/test_access.py"),
     ),
-    Target("privacy", "geodata/privacy.py", ("tests/unit/test_access.py", "tests/unit/test_exports.py")),
+    Target(
+        "privacy",
+        "geodata/privacy.py",
+        ("tests/unit/test_privacy.py", "tests/unit/test_access.py", "tests/unit/test_exports.py"),
+    ),
     Target(
         "area_metrics",
         "geodata/area_metrics.py",

@@ -248,3 +248,14 @@ def test_a_kiosk_link_opened_while_signed_in_keeps_the_persons_session(app):
     assert entry.status_code == 302 and entry.headers["Location"] == "/wall/?tour=20"
     assert admin.get_cookie("redmap_session").value == session
     assert admin.get("/staff/_dash-layout").status_code == 200  # still an admin
+
+
+def test_a_principal_cannot_be_changed_once_established():
+    """Shared between the checks of one request: nothing may promote it on the way."""
+    import dataclasses
+
+    from dashboard.auth.roles import Principal
+
+    viewer = Principal("someone", "viewer")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        viewer.role = "admin"  # type: ignore[misc]
