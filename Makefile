@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: run test lint demo validate docs browser clean bench bench-quick mutate
+.PHONY: run test lint demo validate docs browser axe clean bench bench-quick mutate
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,7 +30,13 @@ browser:
 		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
 	fi
 
-test: $(VENV)/.dev browser
+# The accessibility tests inject axe-core, from the npm registry (never fetched at test time).
+AXE := var/axe/node_modules/axe-core/axe.min.js
+axe: $(AXE)
+$(AXE):
+	npm install --silent --no-audit --no-fund --prefix var/axe axe-core@4.14.1
+
+test: $(VENV)/.dev browser $(AXE)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 

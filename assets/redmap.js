@@ -900,7 +900,53 @@
   document.addEventListener("click", rowEvent);
   document.addEventListener("keydown", rowEvent);
 
+  /* Accessibility repairs of Dash 4's own markup (axe-core, WCAG 2.1 AA), applied
+   * whenever React draws it: an options list is a div role=listbox holding labels
+   * role=option that each hold a native radio or checkbox, so a control sits inside a
+   * control (nested-interactive) and the list has no name. The native inputs carry
+   * the meaning: the list becomes a radiogroup (or a group of checkboxes) named by the
+   * label drawn before it, the labels lose their role. The date range's wrapper is a
+   * div claiming aria-expanded without a role, and its clear link an aria-label with
+   * none: the wrapper drops the popup attributes (its inputs open the calendar), the
+   * link becomes the button it acts as. */
+  function repairDashMarkup(root) {
+    var scope = root && root.querySelectorAll ? root : document;
+    // Radio items and checklists only: a dropdown's menu is a real listbox of options.
+    var lists = ".dash-options-list.dash-radioitems[role='listbox'], .dash-options-list.dash-checklist[role='listbox']";
+    var options = ".dash-radioitems .dash-options-list-option[role], .dash-checklist .dash-options-list-option[role]";
+    scope.querySelectorAll(lists).forEach(function (list) {
+      list.setAttribute("role", list.classList.contains("dash-radioitems") ? "radiogroup" : "group");
+      var label = list.previousElementSibling;
+      if (!list.hasAttribute("aria-labelledby") && label && label.classList.contains("rm-radio-label")) {
+        label.id = label.id || list.id + "-label";
+        list.setAttribute("aria-labelledby", label.id);
+      }
+    });
+    scope.querySelectorAll(options).forEach(function (option) {
+      option.removeAttribute("role");
+      option.removeAttribute("aria-selected");
+    });
+    scope.querySelectorAll(".dash-datepicker-input-wrapper[aria-expanded]").forEach(function (box) {
+      ["aria-expanded", "aria-haspopup", "aria-controls", "aria-disabled", "type"].forEach(function (a) {
+        box.removeAttribute(a);
+      });
+    });
+    scope.querySelectorAll("a.dash-datepicker-clear[aria-label]:not([role])").forEach(function (link) {
+      link.setAttribute("role", "button");
+      if (!link.hasAttribute("tabindex")) { link.setAttribute("tabindex", "0"); }
+    });
+  }
+  var repairing = false;
+  new MutationObserver(function () {
+    if (repairing) { return; }
+    repairing = true;  // the repairs are mutations too: one pass per batch of React's
+    try { repairDashMarkup(document); } finally { repairing = false; }
+  }).observe(document.documentElement, {
+    subtree: true, childList: true, attributes: true, attributeFilter: ["role", "aria-expanded"]
+  });
+
   window.redmap = Object.assign({}, window.redmap, {
+    repairDashMarkup: repairDashMarkup,
     pubLocate: pubLocate,
     pubSync: pubSync,
     pubAnswered: pubAnswered,

@@ -63,6 +63,7 @@ TEXT: Mapping[str, tuple[str, str]] = {
     "street_filter": ("街道", "Street"),
     "all_streets": ("全部街道", "All streets"),
     "lang_switch": ("English", "中文"),
+    "lang_switch_name": ("English（切换为英文界面）", "中文 (switch to Chinese)"),
     "updated": ("数据更新", "Data updated"),
     "street_panel": ("街道服务量", "Service volume by street"),
     "other_streets": ("其余 {n} 个街道", "{n} other streets"),

@@ -87,7 +87,8 @@ def lang_switch(lang: str, path: str, class_name: str = "rm-lang") -> html.A:
         href=f"{path}?lang={other}",
         className=class_name,
         lang=other,
-        **{"aria-label": "Switch language"},
+        # The accessible name starts with the visible text (WCAG 2.5.3), then says what it does.
+        **{"aria-label": t("lang_switch_name", lang)},
     )
 
 
