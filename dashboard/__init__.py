@@ -75,6 +75,10 @@ def create_app(settings: Settings | None = None) -> Flask:
             "application/javascript",
             "text/javascript",
             "image/svg+xml",
+            # Exports of every filtered record: a city's incidents as CSV are megabytes of
+            # repeated text (xlsx, gpkg and png are compressed or binary already).
+            "text/csv",
+            "application/geo+json",
         ],
         MAX_CONTENT_LENGTH=16 * 1024 * 1024,
     )

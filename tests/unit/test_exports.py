@@ -425,3 +425,16 @@ def test_export_table_of_a_copy_with_changed_data(demo_dataset):
     changed = dataclasses.replace(demo_dataset, frames={**demo_dataset.frames, spec.layer: frame})
     table = exports.export_table(changed, spec, filtered(changed, spec, Filters()), ADMIN)
     assert "改过的名字" in set(table.frame["名称"])
+
+
+@pytest.mark.parametrize("fmt,kind", [("csv", "text/csv"), ("geojson", "application/geo+json")])
+def test_text_exports_travel_gzipped_to_a_browser_that_takes_gzip(demo_path, fmt, kind):
+    import gzip
+
+    client = client_as(create_app(make_settings(demo_path)), "admin")
+    path = f"/staff/export/{fmt}?table=grid_events&street=all"
+    plain = client.get(path)
+    packed = client.get(path, headers={"Accept-Encoding": "gzip"})
+    assert packed.headers["Content-Encoding"] == "gzip" and packed.headers["Content-Type"].startswith(kind)
+    assert gzip.decompress(packed.data) == plain.data
+    assert len(packed.data) < len(plain.data) / 3  # thousands of incidents: mostly repeated text
