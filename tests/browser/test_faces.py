@@ -118,6 +118,7 @@ def test_rml_finds_renmin_road_and_five_places_on_foot_with_a_route(
         " && document.querySelector('.leaflet-marker-icon.rm-pin.selected span').textContent === '2'"
     )
     page.locator(".rm-pub-sheet").evaluate("el => el.scrollTop = 0")
+    wait_map_still(page)  # a picture of the route, not of the flight to it
     page.screenshot(path=screenshots_dir / "public-answer-390x844.png")
     assert_clean(watch, live_server.url)
 
