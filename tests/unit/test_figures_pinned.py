@@ -176,3 +176,34 @@ def test_every_metric_says_what_it_counts_and_reads_on_its_scale():
     assert AREA_METRICS["service_volume"].format(60321.0) == "60,321"
     assert AREA_METRICS["incidents_per_1000"].format(0.0833) == "0.1"
     assert AREA_METRICS["median_days_to_close"].format(float("nan")) == "—"
+
+
+def test_a_street_scope_keeps_that_streets_areas_and_records(frames):
+    only_a = values(frames, "incidents_per_1000", "communities", street=A)
+    assert set(only_a) == {"C01", "C02"}  # street B's communities are not part of the comparison
+    assert only_a == {"C01": round(2 / 3, 4), "C02": round(1 / 3, 4)}
+
+
+def test_a_date_range_drops_records_without_a_date(frames):
+    from geodata.area_metrics import in_dates
+
+    dated = pd.DataFrame({"at": pd.to_datetime(["2026-11-01", None, "2026-12-01"])})
+    kept = in_dates(dated, "at", None, pd.Timestamp("2026-11-30").date())
+    assert kept.index.tolist() == [0]
+    assert in_dates(dated, "at", pd.Timestamp("2026-11-15").date(), None).index.tolist() == [2]
+
+
+def test_an_area_without_households_has_no_rate_and_one_household_has(frames):
+    changed = dict(frames)
+    grids = frames["grids"].copy()
+    grids.loc[grids["id"] == "G02", "households"] = 0
+    grids.loc[grids["id"] == "G03", "households"] = 1
+    changed["grids"] = grids
+    rates = values(changed, "incidents_per_1000", "grids")
+    assert rates["G02"] is None and rates["G03"] == 1000.0
+
+
+def test_metric_names_read_in_the_language_asked_for():
+    volume = AREA_METRICS["service_volume"]
+    assert (volume.label("zh"), volume.label("en")) == ("服务人次", "People served")
+    assert volume.counts("en").startswith("people served") and "服务人次" in volume.counts("zh")
