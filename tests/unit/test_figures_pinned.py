@@ -19,7 +19,7 @@ import math
 import pandas as pd
 import pytest
 
-from geodata.area_metrics import AREA_METRICS, OVERDUE_DAYS, SMALL_CELL, Scope, suppressed
+from geodata.area_metrics import AREA_METRICS, OVERDUE_DAYS, SMALL_CELL, AreaValues, Scope, suppressed
 from geodata.metrics import district_kpis, street_kpis
 from tests.factories import minimal_frames
 
@@ -207,3 +207,42 @@ def test_metric_names_read_in_the_language_asked_for():
     volume = AREA_METRICS["service_volume"]
     assert (volume.label("zh"), volume.label("en")) == ("服务人次", "People served")
     assert volume.counts("en").startswith("people served") and "服务人次" in volume.counts("zh")
+
+
+def test_overdue_starts_after_exactly_seven_days():
+    from geodata.area_metrics import is_overdue, overdue_cutoff
+
+    found = pd.DataFrame({"status": ["found", "found", "replied"],
+                          "found_at": [NOW - pd.Timedelta(days=7), NOW - pd.Timedelta(days=7, seconds=1),
+                                       NOW - pd.Timedelta(days=30)]})  # fmt: skip
+    assert is_overdue(found, NOW).tolist() == [False, True, False]
+    assert overdue_cutoff(NOW) == pd.Timestamp("2026-11-20 12:00")
+
+
+def test_a_date_range_includes_its_last_day():
+    from geodata.area_metrics import in_dates
+
+    dated = pd.DataFrame({"at": pd.to_datetime(["2026-11-30 23:59", "2026-12-01 00:00"])})
+    assert in_dates(dated, "at", None, pd.Timestamp("2026-11-30").date()).index.tolist() == [0]
+
+
+def test_an_incident_found_this_very_moment_is_open(frames):
+    changed = dict(frames)
+    extra = frames["grid_events"].iloc[[1]].assign(id="E5", found_at=NOW, street_id=B, grid_id="G07")
+    changed["grid_events"] = pd.concat([frames["grid_events"], extra], ignore_index=True)
+    assert values(changed, "open_incidents_per_1000", "streets")[B] == round(1 / 12, 4)
+
+
+def test_counts_of_zero_are_shown_and_five_records_are_enough():
+    overdue = AREA_METRICS["overdue_incidents"]
+    counted = AreaValues(pd.Series([0.0, 3.0]), pd.Series([0.0, 3.0]))
+    assert suppressed(counted, overdue).tolist() == [0.0, 3.0]  # no overdue incident is news too
+    share = AREA_METRICS["share_closed"]
+    rates = AreaValues(pd.Series([0.8, 0.5]), pd.Series([5.0, 4.0]))
+    assert suppressed(rates, share).tolist()[0] == 0.8 and math.isnan(suppressed(rates, share).tolist()[1])
+
+
+def test_metrics_over_plain_frames_judge_open_and_overdue_by_the_clock(frames):
+    plain = dict(frames)  # no dataset: no as_of of its own
+    today = AREA_METRICS["overdue_incidents"].compute(plain, Scope("streets")).value
+    assert today[A] == 2.0  # E2 and E3 are both more than seven days old by now (2026-12 and later)
