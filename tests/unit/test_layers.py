@@ -109,3 +109,24 @@ def test_street_names_stay_on_the_map_only_for_a_districts_dozen_streets(demo_da
     city = geojson_layer(context(MAX_PERMANENT_LABELS + 1), REGISTRY["streets"], "public", "zh")
     assert district.hideout["permanentLabels"] is True
     assert city.hideout["permanentLabels"] is False
+
+
+@pytest.mark.parametrize(
+    "hours,zh,en",
+    [
+        ("Mo-Fr 08:30-17:30; Sa,Su 09:00-17:00", "周一至周五 08:30–17:30；周六、周日 09:00–17:00",
+         "Mon–Fri 08:30–17:30; Sat, Sun 09:00–17:00"),
+        ("Mo-Su 08:00-20:00; Su off", "每天 08:00–20:00；周日 休息", "Every day 08:00–20:00; Sun closed"),
+    ],
+)  # fmt: skip
+def test_opening_hours_read_as_people_say_them(hours, zh, en):
+    from layers.base import readable_hours
+
+    assert readable_hours(hours, "zh") == zh and readable_hours(hours, "en") == en
+
+
+def test_a_point_layer_without_its_own_fill_is_filled_with_its_colour():
+    for spec in REGISTRY.values():
+        if spec.kind == "point":
+            style = spec.style()
+            assert style["fillColor"] == (spec.fill or spec.color) and style["color"] == "#ffffff", spec.id
