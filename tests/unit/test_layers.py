@@ -117,6 +117,7 @@ def test_street_names_stay_on_the_map_only_for_a_districts_dozen_streets(demo_da
         ("Mo-Fr 08:30-17:30; Sa,Su 09:00-17:00", "周一至周五 08:30–17:30；周六、周日 09:00–17:00",
          "Mon–Fri 08:30–17:30; Sat, Sun 09:00–17:00"),
         ("Mo-Su 08:00-20:00; Su off", "每天 08:00–20:00；周日 休息", "Every day 08:00–20:00; Sun closed"),
+        ("24/7", "全天24小时", "24 hours, every day"),
     ],
 )  # fmt: skip
 def test_opening_hours_read_as_people_say_them(hours, zh, en):
@@ -130,3 +131,12 @@ def test_a_point_layer_without_its_own_fill_is_filled_with_its_colour():
         if spec.kind == "point":
             style = spec.style()
             assert style["fillColor"] == (spec.fill or spec.color) and style["color"] == "#ffffff", spec.id
+
+
+def test_a_moment_reads_to_the_minute():
+    import pandas as pd
+
+    from geodata.schema import layer
+
+    found = layer("grid_events").field("found_at")
+    assert display_value(found, pd.Timestamp("2026-11-27 09:05:33")) == "2026-11-27 09:05"

@@ -259,3 +259,8 @@ def test_a_principal_cannot_be_changed_once_established():
     viewer = Principal("someone", "viewer")
     with pytest.raises(dataclasses.FrozenInstanceError):
         viewer.role = "admin"  # type: ignore[misc]
+
+
+def test_a_kiosk_link_carries_192_random_bits(app):
+    _, token = app.extensions["redmap"]["auth"].create_kiosk("command centre")
+    assert len(token) == 32 and token.replace("-", "").replace("_", "").isalnum()  # 24 bytes, URL-safe
