@@ -162,7 +162,12 @@ class AuthService:
     @staticmethod
     def _client_allowed(seen: tuple[int, float | None], now: float, refusal: list[AuthError]) -> bool:
         failures, last = seen
-        wait = client_delay(failures) - (now - (last or now))
+        delay = client_delay(failures)
+        if delay <= 0:
+            # Below the limit nothing is judged by time: a request that read its clock
+            # just before a simultaneous one booked its failure must not wait for it.
+            return True
+        wait = delay - (now - (last or now))
         if wait <= 0:
             return True
         seconds = max(1, math.ceil(wait))

@@ -10,6 +10,7 @@ import os
 import subprocess
 import sys
 import threading
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -149,7 +150,7 @@ def guess_at_once(base_url: str, guesses: list[tuple[str, str]]) -> list[int]:
 def assert_ten_judged_then_locked(base_url: str) -> None:
     statuses = guess_at_once(base_url, [("viewer", f"wrong-guess-{i}") for i in range(40)])
     # Ten wrong passwords are judged (401); the other thirty are refused unjudged (429).
-    assert sorted(statuses) == [401] * 10 + [429] * 30
+    assert sorted(statuses) == [401] * 10 + [429] * 30, str(Counter(statuses))
     # The right password after them is refused too: the account is locked for the window.
     assert guess_at_once(base_url, [("viewer", DEMO_PASSWORD)]) == [429]
 
@@ -264,3 +265,21 @@ def test_a_principal_cannot_be_changed_once_established():
 def test_a_kiosk_link_carries_192_random_bits(app):
     _, token = app.extensions["redmap"]["auth"].create_kiosk("command centre")
     assert len(token) == 32 and token.replace("-", "").replace("_", "").isalnum()  # 24 bytes, URL-safe
+
+
+def test_a_guess_whose_clock_reads_before_a_simultaneous_failure_is_still_judged(tmp_path):
+    """Found under load: a request that read its clock just before another booked its
+    failure was made to wait for it, though the address was far below its limit."""
+    from dashboard.auth.service import AuthError, AuthService
+    from dashboard.auth.store import Store
+
+    now = [1_900_000_000.0]
+    auth = AuthService(Store(tmp_path / "users.sqlite"), clock=lambda: now[0])
+    auth.add_user("wang_li", "viewer", "Long-enough-2026")
+    with pytest.raises(AuthError) as first:
+        auth.login("wang_li", "wrong-password", "10.0.0.1")
+    assert not first.value.throttled
+    now[0] -= 0.002  # the next request read its clock a moment before the first booked
+    with pytest.raises(AuthError) as second:
+        auth.login("wang_li", "wrong-password", "10.0.0.1")
+    assert not second.value.throttled  # judged (401), not told to wait
