@@ -246,3 +246,18 @@ def test_metrics_over_plain_frames_judge_open_and_overdue_by_the_clock(frames):
     plain = dict(frames)  # no dataset: no as_of of its own
     today = AREA_METRICS["overdue_incidents"].compute(plain, Scope("streets")).value
     assert today[A] == 2.0  # E2 and E3 are both more than seven days old by now (2026-12 and later)
+
+
+def test_exact_days_and_single_cases(frames):
+    days = AREA_METRICS["median_days_to_close"].compute(frames, Scope("streets", now=NOW)).value
+    assert days[A] == 2.0 and days[B] == 4.0  # exactly: 48 and 96 hours
+    one = dict(frames)
+    one["mediation_cases"] = frames["mediation_cases"].iloc[[0]]  # one settled case in C01
+    rate = AREA_METRICS["mediation_success"].compute(one, Scope("communities", now=NOW)).value
+    assert rate["C01"] == 1.0  # defined (suppressed on screens, but not undefined)
+
+
+def test_rates_of_areas_without_incidents_are_shown_as_zero(frames):
+    chosen = AREA_METRICS["incidents_per_1000"]
+    shown = suppressed(chosen.compute(frames, Scope("grids", now=NOW)), chosen)
+    assert shown["G01"] == 0.0  # a grid with no incident reads 0, not "too few records"
