@@ -140,3 +140,26 @@ def test_a_moment_reads_to_the_minute():
 
     found = layer("grid_events").field("found_at")
     assert display_value(found, pd.Timestamp("2026-11-27 09:05:33")) == "2026-11-27 09:05"
+
+
+def test_empty_or_plain_hours_read_plainly():
+    from layers.base import readable_hours
+
+    assert readable_hours(None, "zh") == "—" and readable_hours("  ", "en") == "—"
+    assert readable_hours("08:00-20:00", "zh") == "08:00–20:00"  # no days named: the times alone
+
+
+def test_each_layer_describes_itself_in_the_language_asked_for():
+    centres = REGISTRY["service_centers"]
+    assert centres.description("zh").startswith("心心秦家") and centres.description("en").startswith("Xinxin")
+
+
+def test_areas_with_a_fill_are_filled_and_lines_and_outlines_are_not():
+    for spec in REGISTRY.values():
+        style = spec.style()
+        if spec.kind == "point":
+            assert style["fill"] is True and style["fillOpacity"] == 0.85 and "radius" in style, spec.id
+        elif spec.fill:
+            assert style["fill"] is True and style["fillColor"] == spec.fill, spec.id
+        else:
+            assert style["fill"] is False and style["fillOpacity"] == 0 and "radius" not in style, spec.id
