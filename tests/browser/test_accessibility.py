@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 
 from tests.browser.test_faces import answer_for
-from tests.conftest import sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -37,35 +36,22 @@ def violations(page, axe_source: str) -> list[str]:
     return list(found)
 
 
-def test_the_public_finder_before_and_after_an_answer(browser, live_server, axe_source):
-    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")
-    page = context.new_page()
-    page.goto(live_server.url + "/", wait_until="networkidle")
+def test_the_public_finder_before_and_after_an_answer(open_page, live_server, axe_source):
+    page, _ = open_page(live_server.url + "/", 390, 844, live_server.url)
     assert violations(page, axe_source) == []
     answer_for(page)
     assert violations(page, axe_source) == []
-    context.close()
 
 
-def test_the_staff_workspace_with_a_table_and_a_choropleth(browser, live_server, axe_source):
-    context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN")
-    page = context.new_page()
-    sign_in(page, live_server.url, "admin")
-    page.goto(
-        live_server.url + "/staff/?table=mediation_cases&metric=incidents_per_1000&level=communities",
-        wait_until="networkidle",
-    )
+def test_the_staff_workspace_with_a_table_and_a_choropleth(open_page, live_server, axe_source):
+    query = "?table=mediation_cases&metric=incidents_per_1000&level=communities"
+    page, _ = open_page(live_server.url + "/staff/" + query, 1366, 768, live_server.url, login="admin")
     page.locator("#staff-records td").first.wait_for()
     page.locator(".rm-legend li").first.wait_for()
     assert violations(page, axe_source) == []
-    context.close()
 
 
-def test_the_wall(browser, live_server, axe_source):
-    context = browser.new_context(viewport={"width": 1920, "height": 1080}, locale="zh-CN")
-    page = context.new_page()
-    sign_in(page, live_server.url, "viewer")
-    page.goto(live_server.url + "/wall/?tour=0", wait_until="networkidle")
+def test_the_wall(open_page, live_server, axe_source):
+    page, _ = open_page(live_server.url + "/wall/?tour=0", 1920, 1080, live_server.url, login="viewer")
     page.locator("[data-kpi]").first.wait_for()
     assert violations(page, axe_source) == []
-    context.close()
