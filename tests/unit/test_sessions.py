@@ -283,3 +283,31 @@ def test_a_guess_whose_clock_reads_before_a_simultaneous_failure_is_still_judged
     with pytest.raises(AuthError) as second:
         auth.login("wang_li", "wrong-password", "10.0.0.1")
     assert not second.value.throttled  # judged (401), not told to wait
+
+
+def test_a_disabled_account_cannot_sign_in_even_with_its_password(tmp_path):
+    from dashboard.auth.service import AuthError, AuthService
+    from dashboard.auth.store import Store
+
+    auth = AuthService(Store(tmp_path / "users.sqlite"))
+    auth.add_user("wang_li", "street_staff", "Long-enough-2026", street_id="610402004")
+    auth.login("wang_li", "Long-enough-2026", "10.0.0.1")  # works while enabled
+    auth.disable_user("wang_li")
+    with pytest.raises(AuthError) as refused:
+        auth.login("wang_li", "Long-enough-2026", "10.0.0.1")
+    assert not refused.value.throttled and "wrong user name or password" in refused.value.reason
+    with pytest.raises(AuthError):
+        auth.login("wang_li", "a-wrong-password", "10.0.0.1")
+    failed = [e[4] for e in auth.store.audit_events(10) if e[1] == "login_failed"]
+    # The audit says why (newest first), the person is not told.
+    assert failed == ["", "disabled"]
+
+
+@pytest.mark.parametrize("name", ["", "wang li", "wang;li", "../admin", "a\tb"])
+def test_user_names_are_letters_digits_dashes_and_underscores(tmp_path, name):
+    from dashboard.auth.service import AuthService
+    from dashboard.auth.store import Store
+
+    auth = AuthService(Store(tmp_path / "users.sqlite"))
+    with pytest.raises(ValueError, match="letters, digits"):
+        auth.add_user(name, "viewer", "Long-enough-2026")
