@@ -163,3 +163,20 @@ def test_areas_with_a_fill_are_filled_and_lines_and_outlines_are_not():
             assert style["fill"] is True and style["fillColor"] == spec.fill, spec.id
         else:
             assert style["fill"] is False and style["fillOpacity"] == 0 and "radius" not in style, spec.id
+
+
+def test_features_without_a_place_are_left_out_and_the_rest_kept():
+    import pandas as pd
+    from shapely.geometry import Point as P
+
+    three = pd.concat([centres(id="SC001"), centres(id="SC002"), centres(id="SC003")], ignore_index=True)
+    three = gpd.GeoDataFrame(three, geometry=[P(108.69, 34.33), P(), P(108.70, 34.34)], crs="EPSG:4326")
+    doc = build_geojson(REGISTRY["service_centers"], three, "staff")
+    assert [f["id"] for f in doc["features"]] == ["SC001", "SC003"]  # the empty point only
+    assert doc["features"][1]["geometry"] == {"type": "Point", "coordinates": (108.7, 34.34)}
+
+
+def test_a_popup_without_a_name_is_titled_by_its_layer():
+    doc = build_geojson(REGISTRY["service_centers"], centres(name=""), "staff")
+    title = "<h4>" + REGISTRY["service_centers"].label("zh") + "</h4>"
+    assert title in doc["features"][0]["properties"]["_popup"]
