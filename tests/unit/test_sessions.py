@@ -311,3 +311,19 @@ def test_user_names_are_letters_digits_dashes_and_underscores(tmp_path, name):
     auth = AuthService(Store(tmp_path / "users.sqlite"))
     with pytest.raises(ValueError, match="letters, digits"):
         auth.add_user(name, "viewer", "Long-enough-2026")
+
+
+def test_session_ids_carry_256_random_bits_and_revoking_a_kiosk_is_audited(tmp_path):
+    from dashboard.auth.service import AuthService
+    from dashboard.auth.store import Store
+
+    auth = AuthService(Store(tmp_path / "users.sqlite"))
+    auth.add_user("wang_li", "viewer", "Long-enough-2026")
+    session = auth.login("wang_li", "Long-enough-2026", "10.0.0.1")
+    assert len(session.session_id) == 43 and len(session.csrf) == 43  # 32 bytes, URL-safe
+    kiosk_id, _ = auth.create_kiosk("command centre")
+    def revocations() -> list[str]:
+        return [e[2] for e in auth.store.audit_events(10) if e[1] == "kiosk_revoked"]
+
+    assert auth.revoke_kiosk(kiosk_id) and revocations() == [f"kiosk:{kiosk_id}"]
+    assert not auth.revoke_kiosk(kiosk_id) and len(revocations()) == 1  # nothing changed the second time
