@@ -34,6 +34,8 @@ _TO_M = Transformer.from_crs(STORAGE_CRS, MEASURE_CRS, always_xy=True)
 INSIDE_CELL_M = 250.0
 """Cell size of the point-in-district grid (~5,000 cells for the demo district)."""
 _JSON_BOOL = {True: b"true", False: b"false", None: b"null"}
+NEAR_KM = 50.0
+"""Within this distance of the district, "how far outside" is measured on the plane."""
 REACH_KM = 1.0
 """A point this far outside the outline still gets an answer (the outline is coarse)."""
 
@@ -74,16 +76,24 @@ class Finder:
         return dt.datetime.now(LOCAL_TZ)
 
     def km_outside(self, lon: float, lat: float) -> float:
-        """How far (km, on the ellipsoid) a point lies outside the district; 0 inside.
+        """How far (km) a point lies outside the district; 0 inside.
 
-        The answer for a point outside is the geodesic distance to the outline: the
-        outline is projected azimuthal-equidistant around the point, where distances
-        from the centre are true (Gauss-Krüger, right in the district, is thousands of
-        km wrong on the other side of the world).
+        Within :data:`NEAR_KM` of the outline the Gauss-Krüger plane measures it (true
+        to 1e-4 there, and cheap: a point just over the border is the common case).
+        Farther away the answer is the geodesic distance to the outline: the outline
+        is projected azimuthal-equidistant around the point, where distances from the
+        centre are true (Gauss-Krüger is thousands of km wrong on the other side of
+        the world).
         """
         x, y = _TO_M.transform(lon, lat)
-        if math.isfinite(x) and math.isfinite(y) and self.inside.contains(x, y):
-            return 0.0
+        if math.isfinite(x) and math.isfinite(y):
+            if self.inside.contains(x, y):
+                return 0.0
+            # Near the district the Gauss-Krüger plane is true to 1e-4 (5 m in 50 km),
+            # and a point just over the border is the common case: no new projection.
+            near_m = self.district_m.distance(Point(x, y))
+            if near_m < NEAR_KM * 1000:
+                return near_m / 1000
         around = Transformer.from_crs(
             STORAGE_CRS, f"+proj=aeqd +lat_0={lat} +lon_0={lon} +datum=WGS84 +units=m", always_xy=True
         )
