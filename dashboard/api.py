@@ -98,7 +98,7 @@ def parse_nearest(args: dict[str, str], finder: Finder) -> NearestQuery:
         raise BadRequest(f"'k' must be a whole number from 1 to {MAX_K}, not {raw_k[:20]!r}") from None
     if not 1 <= k <= MAX_K:
         raise BadRequest(f"'k' must be from 1 to {MAX_K}, not {k}")
-    service = args.get("service", "any") or "any"
+    service = args.get("service", "any")  # given but empty is not "any": it is no service
     if service not in finder.kinds:
         raise BadRequest(f"unknown service {service[:40]!r}; known: {', '.join(finder.kinds)}")
     raw_open = args.get("open_now", "")

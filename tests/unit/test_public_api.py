@@ -326,6 +326,8 @@ def test_the_public_page_refuses_a_forged_position_as_the_api_does(client):
         "/api/v1/layers/district.geojson?lang=AAA",
         "/api/v1/layers/district.geojson?z=20",
         "/api/v1/search?q=",
+        "/api/v1/nearest?lon=108.698&lat=34.334&service=",
+        "/api/v1/nearest?lon=6.3&lat=-60.0&service=",  # outside the district, still a bad request
     ],
 )
 def test_what_the_document_forbids_is_refused_with_400(client, path):
