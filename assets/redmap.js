@@ -936,12 +936,11 @@
       if (!link.hasAttribute("tabindex")) { link.setAttribute("tabindex", "0"); }
     });
   }
-  var repairing = false;
-  new MutationObserver(function () {
-    if (repairing) { return; }
-    repairing = true;  // the repairs are mutations too: one pass per batch of React's
-    try { repairDashMarkup(document); } finally { repairing = false; }
-  }).observe(document.documentElement, {
+  var repairs = new MutationObserver(function () {
+    repairDashMarkup(document);
+    repairs.takeRecords();  // the repairs' own mutations: nothing more to repair in them
+  });
+  repairs.observe(document.documentElement, {
     subtree: true, childList: true, attributes: true, attributeFilter: ["role", "aria-expanded"]
   });
 

@@ -242,10 +242,10 @@ class PublicApi:
         query = parse_nearest(args, finder)
         lang = parse_lang(args)
         now = finder.now()
-        covered = finder.within_reach(query.lon, query.lat)
+        away_km = finder.beyond_reach_km(query.lon, query.lat)
         results = (
             finder.nearest(query.lon, query.lat, query.service, query.k, open_now=query.open_now)
-            if covered
+            if away_km is None
             else []
         )
         echo = {
@@ -259,9 +259,8 @@ class PublicApi:
             "as_of": now.isoformat(timespec="minutes"),
         }
         body = b'{"query":' + _json(echo) + b',"results":' + finder.results_body(results, lang, now)
-        if not covered:
+        if away_km is not None:
             # A well-formed question with no answer here: said as such, not as an error.
-            away_km = finder.km_outside(query.lon, query.lat)
             body += b',"outside_km":' + _json(round(away_km, 1)) + b',"message":' + _json(
                 f"the point is {away_km:,.1f} km outside {finder.district_name}; "
                 "this service covers the district only"

@@ -100,10 +100,18 @@ class Finder:
         outline = shapely.transform(self.district_lonlat, around.transform, interleaved=False)
         return float(outline.distance(Point(0, 0))) / 1000
 
+    def beyond_reach_km(self, lon: float, lat: float) -> float | None:
+        """None when the finder answers for this point (inside the district, or at most
+        :data:`REACH_KM` outside: the outline is coarse), else how far outside it lies
+        (km; infinite for a position that is not one)."""
+        if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+            return math.inf
+        km = self.km_outside(lon, lat)
+        return None if km <= REACH_KM else km
+
     def within_reach(self, lon: float, lat: float) -> bool:
-        """Whether the finder answers for this point: inside the district, or at most
-        :data:`REACH_KM` outside (the outline is coarse). The API and the page both ask."""
-        return -180 <= lon <= 180 and -90 <= lat <= 90 and self.km_outside(lon, lat) <= REACH_KM
+        """Whether the finder answers for this point. The API and the page both ask."""
+        return self.beyond_reach_km(lon, lat) is None
 
     def search(self, query: str, limit: int = 8) -> list[Match]:
         return self.gazetteer.search(query, limit)

@@ -11,8 +11,10 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-from flask import Flask, Response, jsonify, request
+from flask import Flask, Response, request
 from werkzeug.exceptions import MethodNotAllowed
+
+from dashboard.auth.web import json_error
 
 CALLBACK_SUFFIX = "_dash-update-component"
 API_PREFIX = "/api/"
@@ -48,28 +50,22 @@ def _is_dependency(item: Any) -> bool:
     return isinstance(item, dict) and "id" in item
 
 
-def _error(status: int, message: str) -> Response:
-    response = jsonify(error=message)
-    response.status_code = status
-    return response
-
-
 def check_request() -> Response | None:
     """Flask ``before_request``: refuse what no handler can serve, with a reason."""
     path = request.path
     if path.startswith(API_PREFIX):
         wrong_method = request.routing_exception
         if isinstance(wrong_method, MethodNotAllowed):  # before the CSRF check would answer 403
-            response = _error(405, f"{request.method} is not allowed here; use GET")
+            response = json_error(405, f"{request.method} is not allowed here; use GET")
             response.headers["Allow"] = ", ".join(sorted(wrong_method.valid_methods or ("GET", "HEAD")))
             return response
         rule = request.url_rule
         if rule is None or not rule.rule.startswith(API_PREFIX):
-            return _error(404, f"no API at {path[:80]}; see /api/v1/openapi.json")
+            return json_error(404, f"no API at {path[:80]}; see /api/v1/openapi.json")
     if request.method == "POST" and path.endswith(CALLBACK_SUFFIX):
         problem = callback_body_problem(request.get_data(cache=True))
         if problem:
-            return _error(400, f"malformed callback request: {problem}")
+            return json_error(400, f"malformed callback request: {problem}")
     return None
 
 

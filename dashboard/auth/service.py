@@ -132,21 +132,20 @@ class AuthService:
             for this account or this client.
         """
         now = self.clock()
-        refusal: list[AuthError] = []
 
-        def allow(seen: Mapping[tuple[str, str], tuple[int, float | None]]) -> bool:
+        def check(seen: Mapping[tuple[str, str], tuple[int, float | None]]) -> None:
             if seen[("account", name)][0] >= MAX_ACCOUNT_FAILURES:
-                refusal.append(AuthError(ACCOUNT_LOCKED, retry_after=FAILURE_WINDOW))
-                return False
-            return self._client_allowed(seen[("client", client)], now, refusal)
+                raise AuthError(ACCOUNT_LOCKED, retry_after=FAILURE_WINDOW)
+            self._check_client(seen[("client", client)], now)
 
-        booked = self.store.reserve_attempt(
-            [("account", name), ("client", client)], now - FAILURE_WINDOW, now, allow
-        )
-        if booked is None:
+        try:
+            booked = self.store.reserve_attempt(
+                [("account", name), ("client", client)], now - FAILURE_WINDOW, now, check
+            )
+        except AuthError:
             self.store.audit(now, "login_throttled", name, client)
             log.warning("login throttled for %r from %s", name, client)
-            raise refusal[0]
+            raise
         # The attempt is already counted as a failure; the slow check comes after.
         user = self.store.get_user(name)
         ok = verify_password(password, user.password_hash if user else _DUMMY_HASH)
@@ -160,38 +159,33 @@ class AuthService:
         return self._open(name, user.role, user.street_id)
 
     @staticmethod
-    def _client_allowed(seen: tuple[int, float | None], now: float, refusal: list[AuthError]) -> bool:
+    def _check_client(seen: tuple[int, float | None], now: float) -> None:
+        """Refuse (AuthError with ``retry_after``) an address that must still wait."""
         failures, last = seen
         delay = client_delay(failures)
         if delay <= 0:
             # Below the limit nothing is judged by time: a request that read its clock
             # just before a simultaneous one booked its failure must not wait for it.
-            return True
+            return
         wait = delay - (now - (last or now))
         if wait <= 0:
-            return True
+            return
         seconds = max(1, math.ceil(wait))
-        refusal.append(
-            AuthError(
-                f"too many failed attempts from this address; try again in {seconds} seconds",
-                retry_after=seconds,
-                reason_zh=f"此地址失败次数过多，请{seconds}秒后再试",
-            )
+        raise AuthError(
+            f"too many failed attempts from this address; try again in {seconds} seconds",
+            retry_after=seconds,
+            reason_zh=f"此地址失败次数过多，请{seconds}秒后再试",
         )
-        return False
 
     def kiosk_login(self, token: str, client: str) -> Session:
         """Open a wall-only session from a kiosk credential."""
         now = self.clock()
-        refusal: list[AuthError] = []
         booked = self.store.reserve_attempt(
             [("client", client)],
             now - FAILURE_WINDOW,
             now,
-            lambda seen: self._client_allowed(seen[("client", client)], now, refusal),
+            lambda seen: self._check_client(seen[("client", client)], now),
         )
-        if booked is None:
-            raise refusal[0]
         found = self.store.find_kiosk(token)
         if found is None:
             self.store.audit(now, "kiosk_failed", None, client)

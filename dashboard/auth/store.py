@@ -223,15 +223,16 @@ class Store:
         keys: Sequence[tuple[str, str]],
         since: float,
         now: float,
-        allow: Callable[[Mapping[tuple[str, str], tuple[int, float | None]]], bool],
-    ) -> list[int] | None:
-        """Count recent failures and, if ``allow`` agrees, book this attempt as one.
+        check: Callable[[Mapping[tuple[str, str], tuple[int, float | None]]], None],
+    ) -> list[int]:
+        """Count recent failures, let ``check`` refuse (by raising), else book this attempt as one.
 
         Counting and booking happen in one write transaction, before the slow password
         check: of many simultaneous guesses, no more are judged than the limit allows.
-        ``allow`` gets, per (kind, key), the failures since ``since`` and the latest
-        one's time. Returns the booked rows (give them to :meth:`settle_attempt` when
-        the attempt succeeds), or None when refused.
+        ``check`` gets, per (kind, key), the failures since ``since`` and the latest
+        one's time; what it raises rolls the transaction back and reaches the caller.
+        Returns the booked rows (give them to :meth:`settle_attempt` when the attempt
+        succeeds).
         """
         with self._connect() as db:
             seen = {
@@ -243,8 +244,7 @@ class Store:
                 )
                 for key in keys
             }
-            if not allow(seen):  # type: ignore[arg-type]
-                return None
+            check(seen)  # type: ignore[arg-type]
             insert = "INSERT INTO failures (kind, key, at) VALUES (?, ?, ?)"
             return [int(db.execute(insert, (*key, now)).lastrowid or 0) for key in keys]
 

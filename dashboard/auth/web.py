@@ -124,7 +124,7 @@ class AccessControl:
             return self._deny(area)
         if request.method not in SAFE_METHODS and not self._csrf_ok():
             log.warning("CSRF check failed on %s for %r", request.path, g.principal.name)
-            return _json_error(403, "request refused: missing or wrong CSRF token; reload the page")
+            return json_error(403, "request refused: missing or wrong CSRF token; reload the page")
         return None
 
     def _deny(self, area: str) -> Response:
@@ -134,8 +134,8 @@ class AccessControl:
                 return redirect("/login?" + urlencode({"next": request.full_path.rstrip("?")}))
             return Response(_NO_ACCESS_HTML, status=403, mimetype="text/html")
         if not principal.is_authenticated:
-            return _json_error(401, "login required")
-        return _json_error(403, f"the {principal.role} role may not use the {area} pages")
+            return json_error(401, "login required")
+        return json_error(403, f"the {principal.role} role may not use the {area} pages")
 
     def _csrf_ok(self) -> bool:
         expected = g.csrf if current_principal().is_authenticated else request.cookies.get(CSRF_COOKIE)
@@ -243,18 +243,19 @@ class AccessControl:
     def http_error(self, error: HTTPException) -> Response:
         if _is_page_request() and error.code in (404, 405):
             return Response(_page("Red Map", f"<p>{error.code} — {_esc(error.name)}</p>"), error.code)
-        return _json_error(error.code or 500, error.description or error.name)
+        return json_error(error.code or 500, error.description or error.name)
 
     def unexpected_error(self, error: Exception) -> Response:
         if isinstance(error, KeyError) and "Callback function not found" in str(error):
-            return _json_error(400, "unknown callback")  # Dash's answer to an output it never registered
+            return json_error(400, "unknown callback")  # Dash's answer to an output it never registered
         if isinstance(error, DependencyException):  # a script Dash does not serve
-            return _json_error(404, "no such component file")
+            return json_error(404, "no such component file")
         log.exception("unhandled error on %s", request.path)
-        return _json_error(500, "internal error; it has been logged")
+        return json_error(500, "internal error; it has been logged")
 
 
-def _json_error(status: int, message: str) -> Response:
+def json_error(status: int, message: str) -> Response:
+    """``{"error": message}`` with ``status``: how every refusal of ours reads."""
     response = jsonify(error=message)
     response.status_code = status
     return response

@@ -45,8 +45,6 @@ def make_dash(
 def localise_index(app: Dash, default_lang: str, title_key: str) -> None:
     """Serve a face's HTML shell in the request's language: ``<html lang>`` (screen
     readers pick their voice by it) and the ``<title>`` named by ``title_key`` in i18n."""
-    from dashboard.i18n import t
-
     interpolate = app.interpolate_index
 
     def localised(**parts: Any) -> str:
